@@ -1,0 +1,90 @@
+// The command line of CONTRACTS §5. Each command lives in its own module, loaded only when used,
+// so `batchboard top` does not pay for the simulator or the actor runtime.
+import { UsageError, exitCodeOf } from './errors.ts';
+
+export interface CommandModule {
+  run(argv: string[]): Promise<number>;
+}
+
+interface Command {
+  usage: string;
+  summary: string;
+  /** Absent while the issue that builds the command has not landed. */
+  load?: () => Promise<CommandModule>;
+  pending?: string;
+}
+
+const COMMANDS: Record<string, Command> = {
+  start: {
+    usage: 'start --api URL --students PATH --log PATH --warehouse PATH [--min-lessons 3] [--since YYYY-MM-DD]',
+    summary: 'run the pipeline until SIGINT/SIGTERM; with no sources named, run the demo on simulated sources',
+    pending: 'the streaming pipeline (issue 4)',
+  },
+  simulate: {
+    usage: 'simulate --dir DIR [--port N] [--seed N] ...',
+    summary: 'run only the simulated sources: the API on loopback, DIR/students.db, DIR/test_runs.log',
+    load: () => import('./simulator/command.ts'),
+  },
+  rebuild: {
+    usage: 'rebuild --api URL --students PATH --log PATH --warehouse PATH',
+    summary: 'compute the warehouse from scratch over everything the sources hold now',
+    pending: 'the batch computation (issue 4)',
+  },
+  verify: {
+    usage: 'verify --api URL --students PATH --log PATH --warehouse PATH',
+    summary: 'recompute from scratch and compare with the warehouse (exit 1 on differences)',
+    pending: 'the batch computation (issue 4)',
+  },
+  top: {
+    usage: 'top [--warehouse PATH] [--limit N] [--json]',
+    summary: 'print the leaderboard',
+    pending: 'the warehouse (issue 4)',
+  },
+  status: {
+    usage: 'status [--warehouse PATH] [--json]',
+    summary: "ask the running supervisor of that warehouse for each actor's state",
+    load: () => import('./control-commands.ts').then((m) => ({ run: m.status })),
+  },
+  restart: {
+    usage: 'restart ACTOR [--warehouse PATH]',
+    summary: 'hot-restart one actor of the running supervisor of that warehouse',
+    load: () => import('./control-commands.ts').then((m) => ({ run: m.restart })),
+  },
+};
+
+export function helpText(): string {
+  const lines = ['usage: batchboard <command> [flags]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    lines.push(`  ${name.padEnd(9)} ${c.summary}${c.pending ? ' (not available yet)' : ''}`);
+  }
+  lines.push('', 'flags of each command:');
+  for (const c of Object.values(COMMANDS)) lines.push(`  batchboard ${c.usage}`);
+  lines.push('', "Run 'batchboard <command> --help' for one command.");
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(helpText() + '\n');
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  try {
+    if (command === undefined) {
+      throw new UsageError(`unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`usage: batchboard ${command.usage}\n  ${command.summary}\n`);
+      return 0;
+    }
+    if (command.load === undefined) {
+      throw new UsageError(`${name}: not available yet: it arrives with ${command.pending}`);
+    }
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (err) {
+    process.stderr.write(`batchboard: ${(err as Error).message}\n`);
+    return exitCodeOf(err);
+  }
+}

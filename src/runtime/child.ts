@@ -1,0 +1,152 @@
+// One incarnation of one actor: a worker thread, its readiness, its heartbeats and its end.
+import { Worker, type TransferListItem } from 'node:worker_threads';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ActorStats, FromWorker, ToWorker, WorkerData } from './protocol.ts';
+import type { ResolvedChild, Resolved } from './spec.ts';
+import { errors, serializeError, type SerializedError } from './errors.ts';
+
+const ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
+
+export interface Ended {
+  /** A stop we asked for, or a producer that finished on its own: not a crash. */
+  normal: boolean;
+  error?: SerializedError;
+  code: number;
+}
+
+export class Incarnation {
+  readonly worker: Worker;
+  readonly threadId: number;
+  stats: ActorStats;
+  readonly ended: Promise<Ended>;
+  private stopRequested = false;
+  private failure: SerializedError | undefined;
+  private lastPong = Date.now();
+  private seq = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private isReady = false;
+  private readyWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(
+    readonly spec: ResolvedChild,
+    private readonly hb: Resolved['heartbeat'],
+    onMessage: (inc: Incarnation, msg: Extract<FromWorker, { t: 'connect' | 'log' }>) => void,
+  ) {
+    const module = spec.module.startsWith('file:') ? spec.module : pathToFileURL(spec.module).href;
+    const workerData: WorkerData = {
+      name: spec.name,
+      module,
+      args: spec.args,
+      mailboxCapacity: spec.mailboxCapacity,
+    };
+    this.worker = new Worker(ENTRY, { workerData, name: spec.name });
+    this.threadId = this.worker.threadId;
+    this.stats = { mailboxDepth: 0, mailboxCapacity: spec.mailboxCapacity, handled: 0, heapUsed: 0, counters: {} };
+    this.worker.on('message', (msg: FromWorker) => {
+      switch (msg.t) {
+        case 'ready':
+          this.isReady = true;
+          this.lastPong = Date.now();
+          this.startHeartbeat();
+          this.readyWaiter?.resolve();
+          return;
+        case 'pong':
+          this.lastPong = Date.now();
+          this.stats = msg.stats;
+          return;
+        case 'failed':
+          this.failure ??= msg.error;
+          return;
+        case 'connect':
+        case 'log':
+          onMessage(this, msg);
+          return;
+        default: {
+          const never: never = msg;
+          throw new Error(`unknown worker message ${JSON.stringify(never)}`);
+        }
+      }
+    });
+    this.worker.on('error', (err) => {
+      this.failure ??= serializeError(err);
+    });
+    this.ended = new Promise<Ended>((resolve) => {
+      this.worker.once('exit', (code) => {
+        clearInterval(this.heartbeat);
+        const normal = this.failure === undefined && code === 0;
+        const error = normal ? undefined : (this.failure ?? serializeError(errors.exited(spec.name, code)));
+        this.readyWaiter?.reject(rebuild(error ?? serializeError(errors.exited(spec.name, code))));
+        resolve({ normal, error, code });
+      });
+    });
+  }
+
+  /** Resolves when the actor is ready; a thread that dies or stays silent first rejects it. */
+  ready(): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.kill(serializeError(errors.startTimeout(this.spec.name, this.spec.startTimeoutMs)));
+      }, this.spec.startTimeoutMs);
+      this.readyWaiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          this.readyWaiter = undefined;
+          resolve();
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          this.readyWaiter = undefined;
+          reject(e);
+        },
+      };
+    });
+  }
+
+  post(msg: ToWorker, transfer?: TransferListItem[]): void {
+    this.worker.postMessage(msg, transfer);
+  }
+
+  /** Graceful stop: the actor finishes the message in hand, drains, flushes; terminated after shutdownMs. */
+  async stop(): Promise<{ ended: Ended; timedOut: boolean }> {
+    this.stopRequested = true;
+    this.post({ t: 'stop' });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => {
+      timer = setTimeout(() => r('timeout'), this.spec.shutdownMs);
+    });
+    const first = await Promise.race([this.ended, timeout]);
+    clearTimeout(timer);
+    if (first !== 'timeout') return { ended: first, timedOut: false };
+    await this.worker.terminate();
+    return { ended: await this.ended, timedOut: true };
+  }
+
+  /** Ends the thread at once, recording `error` as the reason. */
+  kill(error: SerializedError): void {
+    this.failure ??= error;
+    void this.worker.terminate();
+  }
+
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
+  private startHeartbeat(): void {
+    this.heartbeat = setInterval(() => {
+      if (Date.now() - this.lastPong > this.hb.timeoutMs) {
+        this.kill(serializeError(errors.stalled(this.spec.name, this.hb.timeoutMs)));
+        return;
+      }
+      this.post({ t: 'ping', seq: ++this.seq });
+    }, this.hb.intervalMs);
+    this.heartbeat.unref();
+  }
+}
+
+export function rebuild(e: SerializedError): Error {
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.stack !== undefined) err.stack = e.stack;
+  return err;
+}

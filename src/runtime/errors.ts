@@ -1,0 +1,72 @@
+// Every error the runtime raises, in one place, with stable wording that tests match.
+// Spec errors name the field and the reason, after OTP's `invalid_restart_type` and friends.
+
+export class SpecError extends Error {
+  override name = 'SpecError';
+}
+
+export class RuntimeError extends Error {
+  override name = 'RuntimeError';
+}
+
+export const errors = {
+  specField: (where: string, field: string, must: string) => new SpecError(`${where}.${field} ${must}`),
+  duplicateChildName: (name: string) => new SpecError(`duplicate child name '${name}'`),
+  noChildren: () => new SpecError('options.children must list at least one child'),
+  noSuchActor: (name: string, known: string[]) =>
+    new RuntimeError(`no actor named '${name}' (actors: ${known.join(', ')})`),
+  unknownMessage: (actor: string, tag: unknown) =>
+    new RuntimeError(
+      `actor '${actor}' received a message with unknown type ${JSON.stringify(tag) ?? String(tag)}`,
+    ),
+  notAMessage: (actor: string, value: unknown) =>
+    new RuntimeError(`actor '${actor}' received ${describe(value)}, not a message object with a string 'type'`),
+  badActorModule: (module: string, why: string) =>
+    new RuntimeError(`actor module ${module} is not an actor: ${why}`),
+  startTimeout: (actor: string, ms: number) =>
+    new RuntimeError(`actor '${actor}' did not become ready within ${ms} ms`),
+  stalled: (actor: string, ms: number) =>
+    new RuntimeError(`actor '${actor}' stopped answering heartbeats for ${ms} ms (event loop stalled)`),
+  exited: (actor: string, code: number) => new RuntimeError(`actor '${actor}' exited unexpectedly with code ${code}`),
+  supervisorStopping: () => new RuntimeError('the supervisor is shutting down'),
+  intensity: (actor: string, max: number, withinMs: number, last: string) =>
+    new RuntimeError(
+      `actor '${actor}' crashed more than ${max} times within ${withinMs / 1000} s; ` +
+        `the supervisor stopped everything. Last error: ${last}`,
+    ),
+  socketPathTooLong: (path: string) =>
+    new RuntimeError(`control socket path is too long for a Unix socket (${path.length} > 100 bytes): ${path}`),
+  alreadyRunning: (path: string) =>
+    new RuntimeError(`another supervisor is already running with control socket ${path}`),
+  noSupervisor: (path: string) =>
+    new RuntimeError(`no running supervisor answers at ${path} (is batchboard start running for this warehouse?)`),
+  controlTimeout: (path: string, ms: number) =>
+    new RuntimeError(`the supervisor at ${path} did not answer within ${ms} ms`),
+};
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a value of type ${typeof value}`;
+}
+
+/** Errors cross thread and socket boundaries as plain data and are rebuilt on the other side. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
+  return { name: 'Error', message: String(err) };
+}
+
+export function reason(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  if (err && typeof err === 'object' && 'message' in err) {
+    const e = err as SerializedError;
+    return `${e.name ?? 'Error'}: ${e.message}`;
+  }
+  return String(err);
+}

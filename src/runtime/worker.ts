@@ -1,0 +1,135 @@
+// The thread side of the runtime: loads one actor module, runs its mailbox, answers the
+// supervisor's heartbeats and carries out graceful stops. Imports only common runtime code.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
+import type { ActorContext, ActorDefinition, Behaviour, Message } from './actor.ts';
+import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
+import { Inbox, Outbound } from './link.ts';
+import { errors, serializeError } from './errors.ts';
+
+const control = parentPort!;
+const data = workerData as WorkerData;
+const post = (msg: FromWorker): void => control.postMessage(msg);
+
+/** A crash: reported, then rethrown outside any promise so the thread dies with this error. */
+function crash(err: unknown): void {
+  post({ t: 'failed', error: serializeError(err) });
+  process.nextTick(() => {
+    throw err;
+  });
+}
+
+process.on('unhandledRejection', (err) => crash(err));
+
+const outbound = new Map<string, Outbound>();
+const abort = new AbortController();
+const counters: Record<string, number | string> = {};
+let behaviour: Behaviour<Message> = {};
+let stopping = false;
+
+function outboundTo(to: string): Outbound {
+  let link = outbound.get(to);
+  if (link === undefined) {
+    link = new Outbound(to, (name) => post({ t: 'connect', to: name }));
+    outbound.set(to, link);
+  }
+  return link;
+}
+
+const ctx: ActorContext<Message> = {
+  name: data.name,
+  args: data.args,
+  signal: abort.signal,
+  send: (to, msg, transfer) => outboundTo(to).send(msg, transfer),
+  publish(values) {
+    Object.assign(counters, values);
+  },
+  log(event, fields = {}) {
+    post({ t: 'log', event, fields });
+  },
+};
+
+let inbox: Inbox | null = null;
+let running: Promise<void> | null = null;
+
+control.on('message', (msg: ToWorker) => {
+  switch (msg.t) {
+    case 'ping':
+      post({
+        t: 'pong',
+        seq: msg.seq,
+        stats: {
+          mailboxDepth: inbox?.depth ?? 0,
+          mailboxCapacity: data.mailboxCapacity,
+          handled: inbox?.handled ?? 0,
+          heapUsed: getHeapStatistics().used_heap_size,
+          counters,
+        },
+      });
+      return;
+    case 'inbound':
+      if (inbox === null) {
+        msg.port.close();
+        return;
+      }
+      inbox.add(msg.from, msg.port);
+      return;
+    case 'outbound':
+      outboundTo(msg.to).attach(msg.port as MessagePort);
+      return;
+    case 'connect-error':
+      outboundTo(msg.to).connectFailed(msg.message);
+      return;
+    case 'peer-down':
+      outbound.get(msg.name)?.detach();
+      inbox?.peerDown(msg.name);
+      return;
+    case 'stop':
+      void stop().catch(crash);
+      return;
+    default: {
+      const never: never = msg;
+      throw new Error(`unknown control message ${JSON.stringify(never)}`);
+    }
+  }
+});
+
+// Graceful stop: stop producing, let every sender finish, handle what was accepted, flush, exit 0.
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  abort.abort();
+  if (running !== null) await running;
+  if (inbox !== null) await inbox.drain();
+  await behaviour.stop?.();
+  for (const link of outbound.values()) link.close();
+  process.exit(0);
+}
+
+async function boot(): Promise<void> {
+  const mod = (await import(data.module)) as { default?: ActorDefinition<Message, Message> };
+  const def = mod.default;
+  if (def === undefined || typeof def !== 'object') {
+    throw errors.badActorModule(data.module, 'it has no default export from defineActor()');
+  }
+  if (!Array.isArray(def.accepts) || typeof def.create !== 'function') {
+    throw errors.badActorModule(data.module, 'its default export needs `accepts` (an array) and `create` (a function)');
+  }
+  behaviour = await def.create(ctx);
+  const handle = behaviour.handle;
+  if (handle !== undefined) {
+    inbox = new Inbox(data.name, data.mailboxCapacity, new Set(def.accepts), (m) => handle(m), crash);
+  } else if (def.accepts.length > 0) {
+    throw errors.badActorModule(data.module, 'it accepts messages but has no `handle`');
+  }
+  post({ t: 'ready' });
+  if (behaviour.run !== undefined) {
+    running = behaviour.run().then(() => {
+      // A producer whose loop ends on its own has finished its work: a normal exit.
+      if (!stopping) void stop().catch(crash);
+    });
+    running.catch(crash);
+  }
+}
+
+boot().catch(crash);
