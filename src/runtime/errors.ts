@@ -28,6 +28,8 @@ export const errors = {
   stalled: (actor: string, ms: number) =>
     new RuntimeError(`actor '${actor}' stopped answering heartbeats for ${ms} ms (event loop stalled)`),
   exited: (actor: string, code: number) => new RuntimeError(`actor '${actor}' exited unexpectedly with code ${code}`),
+  sendAbandoned: (to: string) =>
+    new RuntimeError(`send to '${to}' abandoned: this actor is stopping and '${to}' is not running`),
   supervisorStopping: () => new RuntimeError('the supervisor is shutting down'),
   intensity: (actor: string, max: number, withinMs: number, last: string) =>
     new RuntimeError(

@@ -82,7 +82,6 @@ control.on('message', (msg: ToWorker) => {
       return;
     case 'peer-down':
       outbound.get(msg.name)?.detach();
-      inbox?.peerDown(msg.name);
       return;
     case 'stop':
       void stop().catch(crash);
@@ -99,7 +98,9 @@ async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   abort.abort();
-  if (running !== null) await running;
+  for (const link of outbound.values()) link.abandonIfDisconnected();
+  // A producer's send given up because it is stopping is part of stopping, not a crash.
+  if (running !== null) await running.catch(() => {});
   if (inbox !== null) await inbox.drain();
   await behaviour.stop?.();
   for (const link of outbound.values()) link.close();
@@ -124,11 +125,15 @@ async function boot(): Promise<void> {
   }
   post({ t: 'ready' });
   if (behaviour.run !== undefined) {
-    running = behaviour.run().then(() => {
-      // A producer whose loop ends on its own has finished its work: a normal exit.
-      if (!stopping) void stop().catch(crash);
-    });
-    running.catch(crash);
+    running = behaviour.run().then(
+      () => {
+        // A producer whose loop ends on its own has finished its work: a normal exit.
+        if (!stopping) void stop().catch(crash);
+      },
+      (err: unknown) => {
+        if (!stopping) crash(err);
+      },
+    );
   }
 }
 
