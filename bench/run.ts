@@ -1,7 +1,10 @@
 // `npm run bench`: every benchmark, one after the other, each printing the machine and its numbers.
+// Flags go to each benchmark (`npm run bench -- --full` adds the 20M-test-run simulator history).
 import { main as runtime } from './runtime.ts';
+import { main as simulator } from './simulator.ts';
 
-for (const bench of [runtime]) {
-  await bench();
+const argv = process.argv.slice(2);
+for (const bench of [runtime, simulator]) {
+  await bench(argv);
   console.log();
 }

@@ -46,7 +46,7 @@ async function hop(mode: Mode, records: number, perMessage: number, rate?: numbe
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export async function main(): Promise<void> {
+export async function main(_argv: string[] = []): Promise<void> {
   console.log('# runtime: one actor hop (worker thread → worker thread over a MessagePort)');
   console.log(machineLine());
   const one = await hop('one', 1_000_000, 1);

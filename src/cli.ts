@@ -4,6 +4,8 @@ import { UsageError, exitCodeOf } from './errors.ts';
 
 export interface CommandModule {
   run(argv: string[]): Promise<number>;
+  /** The full flag list for `batchboard COMMAND --help`, when the usage line is not enough. */
+  FLAGS_HELP?: string;
 }
 
 interface Command {
@@ -75,7 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`usage: batchboard ${command.usage}\n  ${command.summary}\n`);
+      const full = command.load === undefined ? undefined : (await command.load()).FLAGS_HELP;
+      process.stdout.write(`usage: ${full ?? `batchboard ${command.usage}`}\n  ${command.summary}\n`);
       return 0;
     }
     if (command.load === undefined) {
