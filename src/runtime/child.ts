@@ -21,7 +21,7 @@ export class Incarnation {
   readonly ended: Promise<Ended>;
   private stopRequested = false;
   private failure: SerializedError | undefined;
-  private lastPong = Date.now();
+  private unanswered: { seq: number; at: number } | null = null;
   private seq = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private isReady = false;
@@ -46,12 +46,11 @@ export class Incarnation {
       switch (msg.t) {
         case 'ready':
           this.isReady = true;
-          this.lastPong = Date.now();
           this.startHeartbeat();
           this.readyWaiter?.resolve();
           return;
         case 'pong':
-          this.lastPong = Date.now();
+          if (this.unanswered !== null && msg.seq >= this.unanswered.seq) this.unanswered = null;
           this.stats = msg.stats;
           return;
         case 'failed':
@@ -73,6 +72,7 @@ export class Incarnation {
     this.ended = new Promise<Ended>((resolve) => {
       this.worker.once('exit', (code) => {
         clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
         const normal = this.failure === undefined && code === 0;
         const error = normal ? undefined : (this.failure ?? serializeError(errors.exited(spec.name, code)));
         this.readyWaiter?.reject(rebuild(error ?? serializeError(errors.exited(spec.name, code))));
@@ -134,11 +134,21 @@ export class Incarnation {
 
   private startHeartbeat(): void {
     this.heartbeat = setInterval(() => {
-      if (Date.now() - this.lastPong > this.hb.timeoutMs) {
-        this.kill(serializeError(errors.stalled(this.spec.name, this.hb.timeoutMs)));
-        return;
-      }
-      this.post({ t: 'ping', seq: ++this.seq });
+      // Judged in the check phase, after this turn's poll phase has read the pongs that queued
+      // up: when this (the supervisor's) thread was itself blocked, timers fire before those
+      // answers are read, and healthy actors would pass for stalled.
+      // An actor is judged by the oldest ping it left unanswered, not by the time since its last
+      // answer: while this thread was blocked no pings went out, and silence is not a stall.
+      setImmediate(() => {
+        if (this.heartbeat === undefined) return;
+        const now = Date.now();
+        if (this.unanswered !== null && now - this.unanswered.at > this.hb.timeoutMs) {
+          this.kill(serializeError(errors.stalled(this.spec.name, this.hb.timeoutMs)));
+          return;
+        }
+        this.post({ t: 'ping', seq: ++this.seq });
+        this.unanswered ??= { seq: this.seq, at: now };
+      });
     }, this.hb.intervalMs);
     this.heartbeat.unref();
   }
