@@ -21,19 +21,17 @@ export class ControlServer {
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw errors.socketPathTooLong(path);
     await removeStaleSocket(path);
     const server = net.createServer((socket) => serve(socket, supervisor));
-    // The umask makes the socket 0600 from the moment it exists: no window for another user.
-    const old = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(path, () => {
-          server.off('error', reject);
-          resolve();
-        });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
       });
-    } finally {
-      process.umask(old);
-    }
+    });
+    // Connecting needs write permission on the socket file, which the usual umask (022) already
+    // withholds from others; 0600 then takes away reading as well. No process-wide umask
+    // change, which would also hit files that actor threads create meanwhile.
+    fs.chmodSync(path, 0o600);
     server.unref();
     return new ControlServer(server, path);
   }
@@ -87,7 +85,9 @@ async function answer(line: string, supervisor: Supervisor): Promise<ControlResp
 
 /** A socket file left by a supervisor that died is removed; one that answers belongs to a live one. */
 async function removeStaleSocket(path: string): Promise<void> {
-  if (!fs.existsSync(path)) return;
+  const stat = fs.statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return;
+  if (!stat.isSocket()) throw errors.notASocket(path);
   const alive = await new Promise<boolean>((resolve) => {
     const s = net.connect(path);
     s.once('connect', () => {

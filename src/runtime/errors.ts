@@ -37,7 +37,11 @@ export const errors = {
         `the supervisor stopped everything. Last error: ${last}`,
     ),
   socketPathTooLong: (path: string) =>
-    new RuntimeError(`control socket path is too long for a Unix socket (${path.length} > 100 bytes): ${path}`),
+    new RuntimeError(
+      `control socket path is too long for a Unix socket (${Buffer.byteLength(path)} > 100 bytes): ${path}`,
+    ),
+  notASocket: (path: string) =>
+    new RuntimeError(`${path} exists and is not a socket: move it away so the control socket can be created`),
   alreadyRunning: (path: string) =>
     new RuntimeError(`another supervisor is already running with control socket ${path}`),
   noSupervisor: (path: string) =>

@@ -300,6 +300,10 @@ export class Inbox {
       free -= n;
       link.wanting = false;
       link.port.postMessage(['credit', n] satisfies LinkFrame);
+      // Served links go to the back: credits free up a few at a time, and without this turn
+      // the oldest waiting link would take them all and starve the others.
+      this.links.delete(link);
+      this.links.add(link);
       if (free <= 0) break;
     }
   }

@@ -157,6 +157,9 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
     c.timer = undefined;
     if (this.shuttingDown) return;
     c.state = 'starting';
+    // From the attempt, not from readiness: an actor that dies while starting must still count
+    // as crashing in a row, or its backoff would never grow.
+    c.startedAt = Date.now();
     const inc = new Incarnation(c.spec, this.options.heartbeat, (i, m) => this.onWorkerMessage(c, i, m));
     c.inc = inc;
     void inc.ended.then((ended) => this.onEnded(c, inc, ended));
@@ -167,7 +170,6 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
     }
     if (c.inc !== inc) return;
     c.state = 'running';
-    c.startedAt = Date.now();
     this.log('actor.start', { actor: c.spec.name, threadId: inc.threadId });
     const waiting = this.waitingFor.get(c.spec.name);
     this.waitingFor.delete(c.spec.name);
@@ -217,6 +219,7 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
     if (ended.normal) {
       this.log('actor.exit', { actor: c.spec.name, normal: true });
       if (c.spec.restart !== 'permanent') return;
+      c.lastError = null;
     } else {
       c.lastError = reason(ended.error);
       this.log('actor.crash', { actor: c.spec.name, threadId: inc.threadId, reason: c.lastError });
@@ -251,7 +254,8 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
         if (this.shuttingDown || c.state !== 'backoff') return;
         for (const g of group) {
           g.restarts++;
-          this.log('actor.restart', { actor: g.spec.name, reason: g === c ? 'crash' : `rest_for_one after ${c.spec.name}` });
+          const why = g !== c ? `rest_for_one after ${c.spec.name}` : ended.normal ? 'exited' : 'crash';
+          this.log('actor.restart', { actor: g.spec.name, reason: why });
           await this.startChild(g);
         }
       });
