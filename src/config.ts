@@ -39,36 +39,31 @@ export function requiredFlag(command: string, values: Parsed['values'], name: st
   return v;
 }
 
-export function intFlag(
-  command: string,
-  values: Parsed['values'],
-  name: string,
-  range: { min: number; max: number },
-): number | undefined {
-  const v = stringFlag(command, values, name);
-  if (v === undefined) return undefined;
-  if (!/^-?\d+$/.test(v)) throw new UsageError(`${command}: --${name} must be an integer, got '${v}'`);
-  const n = Number(v);
+interface Range {
+  min: number;
+  max: number;
+}
+
+function inRange(command: string, name: string, n: number, range: Range): number {
   if (n < range.min || n > range.max) {
     throw new UsageError(`${command}: --${name} must be between ${range.min} and ${range.max}, got ${n}`);
   }
   return n;
 }
 
-export function numberFlag(
-  command: string,
-  values: Parsed['values'],
-  name: string,
-  range: { min: number; max: number },
-): number | undefined {
+export function intFlag(command: string, values: Parsed['values'], name: string, range: Range): number | undefined {
+  const v = stringFlag(command, values, name);
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`${command}: --${name} must be an integer, got '${v}'`);
+  return inRange(command, name, Number(v), range);
+}
+
+export function numberFlag(command: string, values: Parsed['values'], name: string, range: Range): number | undefined {
   const v = stringFlag(command, values, name);
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || v.trim() === '') throw new UsageError(`${command}: --${name} must be a number, got '${v}'`);
-  if (n < range.min || n > range.max) {
-    throw new UsageError(`${command}: --${name} must be between ${range.min} and ${range.max}, got ${n}`);
-  }
-  return n;
+  return inRange(command, name, n, range);
 }
 
 /** The control socket of the supervisor that writes `warehouse`: beside it, so `status` finds it from the path alone. */
