@@ -15,7 +15,11 @@ export type ApiFault =
   | { type: 'slow'; delayMs?: number }
   | { type: 'not-json' }
   | { type: 'wrong-shape' }
-  | { type: 'reset' };
+  /** `hang-up`: closed before any answer; `rst`: a TCP reset; `mid-body`: a 200 cut off halfway. */
+  | { type: 'reset'; how?: ResetKind };
+
+export const RESET_KINDS = ['hang-up', 'rst', 'mid-body'] as const;
+export type ResetKind = (typeof RESET_KINDS)[number];
 
 export interface ApiStats {
   requests: number;
@@ -48,7 +52,13 @@ const RANDOM_FAULTS = [
 
 class BadRequest extends Error {}
 
-function parseQuery(q: URLSearchParams): { afterMs: number | null; afterId: number | null; limit: number } {
+interface Query {
+  afterMs: number | null;
+  afterId: number | null;
+  limit: number;
+}
+
+function parseQuery(q: URLSearchParams): Query {
   for (const key of new Set(q.keys())) {
     if (!PARAMS.has(key)) throw new BadRequest(`unknown query parameter '${key}'; known: after, after_id, limit`);
     if (q.getAll(key).length > 1) throw new BadRequest(`query parameter '${key}' given more than once`);
@@ -96,7 +106,7 @@ export class ApiServer {
   private readonly queued: ApiFault[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly token: Buffer | null;
-  private closed = false;
+  private closed: Promise<void> | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -107,7 +117,7 @@ export class ApiServer {
       try {
         this.handle(req, res);
       } catch (err) {
-        // A request the parser let through but URL() refuses, say: answer, never crash the source.
+        // A bug here must cost one answer, never the source: the API keeps serving.
         if (!res.headersSent) sendError(res, 400, `bad request: ${(err as Error).message}`);
         else res.destroy();
       }
@@ -149,15 +159,19 @@ export class ApiServer {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.stats.requests++;
     this.count(res);
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // Split the request target by hand: `new URL('//host/batches', base)` would read `host` as an
+    // authority and answer a request for another path.
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
     if (!this.authorized(req)) {
       return sendError(res, 401, 'missing or wrong bearer token', { 'WWW-Authenticate': 'Bearer' });
     }
-    if (url.pathname !== '/batches') return sendError(res, 404, `no such path '${url.pathname}'; the API serves GET /batches`);
+    if (path !== '/batches') return sendError(res, 404, `no such path '${path}'; the API serves GET /batches`);
     if (req.method !== 'GET') return sendError(res, 405, `method ${req.method} not allowed; use GET`, { Allow: 'GET' });
     let query;
     try {
-      query = parseQuery(url.searchParams);
+      query = parseQuery(new URLSearchParams(q < 0 ? '' : target.slice(q + 1)));
     } catch (err) {
       if (err instanceof BadRequest) return sendError(res, 400, err.message);
       throw err;
@@ -166,7 +180,7 @@ export class ApiServer {
     if (fault !== null) this.stats.faults[fault.type]++;
     switch (fault?.type) {
       case undefined:
-        return this.sendPage(res, query.afterMs, query.afterId, query.limit);
+        return this.sendPage(res, query);
       case '429': {
         const s = fault.retryAfterSec ?? this.o.retryAfterSec;
         return sendError(res, 429, 'too many requests', { 'Retry-After': String(s) });
@@ -182,7 +196,7 @@ export class ApiServer {
       case 'slow': {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
-          if (!res.destroyed) this.sendPage(res, query.afterMs, query.afterId, query.limit);
+          if (!res.destroyed) this.sendPage(res, query);
         }, fault.delayMs ?? this.o.slowMs);
         this.timers.add(timer);
         return;
@@ -193,12 +207,12 @@ export class ApiServer {
         return send(res, 200, body);
       }
       case 'wrong-shape': {
-        const bodies = ['{"data": [], "next": null}', '{"batches": null, "has_more": false}', '{"batches": []}', '[]'];
+        // The last one passes a truthiness check on has_more and loops a careless client forever.
+        const bodies = ['{"data": [], "next": null}', '{"batches": null, "has_more": false}', '{"batches": []}', '[]', '{"batches": [], "has_more": "false"}'];
         return send(res, 200, this.o.rng.pick(bodies));
       }
       case 'reset':
-        req.socket.destroy();
-        return;
+        return this.reset(req, res, fault.how ?? this.o.rng.pick(RESET_KINDS), query);
       default: {
         const never: never = fault;
         throw new Error(`unknown fault ${JSON.stringify(never)}`);
@@ -213,21 +227,48 @@ export class ApiServer {
     return null;
   }
 
-  private sendPage(res: ServerResponse, afterMs: number | null, afterId: number | null, limit: number): void {
-    const { items, hasMore } = this.o.store.page(afterMs, afterId, limit);
-    this.stats.batchesServed += items.length;
-    let body = '{"batches":[';
-    for (let i = 0; i < items.length; i++) body += (i === 0 ? '' : ',') + items[i]!.json;
-    send(res, 200, `${body}],"has_more":${hasMore}}`);
+  private reset(req: IncomingMessage, res: ServerResponse, how: ResetKind, query: Query): void {
+    switch (how) {
+      case 'hang-up':
+        req.socket.destroy();
+        return;
+      case 'rst':
+        req.socket.resetAndDestroy();
+        return;
+      case 'mid-body': {
+        // The status line and a Content-Length promise a whole page; half of it arrives.
+        const { body } = this.pageBody(query);
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
+        res.write(body.slice(0, Math.floor(body.length / 2)), () => req.socket.destroy());
+        return;
+      }
+      default: {
+        const never: never = how;
+        throw new Error(`unknown reset ${String(never)}`);
+      }
+    }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    const done = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await done;
+  private pageBody(query: Query): { body: string; count: number } {
+    const { items, hasMore } = this.o.store.page(query.afterMs, query.afterId, query.limit);
+    let body = '{"batches":[';
+    for (let i = 0; i < items.length; i++) body += (i === 0 ? '' : ',') + items[i]!.json;
+    return { body: `${body}],"has_more":${hasMore}}`, count: items.length };
+  }
+
+  private sendPage(res: ServerResponse, query: Query): void {
+    const { body, count } = this.pageBody(query);
+    this.stats.batchesServed += count;
+    send(res, 200, body);
+  }
+
+  close(): Promise<void> {
+    if (this.closed === null) {
+      for (const t of this.timers) clearTimeout(t);
+      this.timers.clear();
+      this.closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.server.closeAllConnections();
+    }
+    return this.closed;
   }
 }

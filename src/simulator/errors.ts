@@ -29,5 +29,7 @@ export const errors = {
   noBatch: () => new SimulatorError('no valid batch has been served yet'),
   unknownBatch: (id: number) => new SimulatorError(`batch ${id} has not been served as a valid batch`),
   noLine: () => new SimulatorError('no test-run line has been written yet'),
+  // Node's own messages name the call and the path ("ENOSPC: no space left on device, write").
+  liveStopped: (cause: Error) => new SimulatorError(`live generation stopped: ${cause.message.split('\n')[0]}`),
   notManual: () => new SimulatorError('step() needs live.manual: true, or the simulator paused'),
 };

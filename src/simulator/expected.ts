@@ -16,7 +16,10 @@ export interface ExpectedWarehouse {
   batches: ExpectedBatch[];
   /** Every valid student row, by id, also those whose batch has not been served. */
   students: ExpectedStudent[];
-  /** Rows `rejected_records` should hold per source, each bad record once. */
+  /**
+   * Rows `rejected_records` should hold per source, each bad record once: an invalid batch is
+   * served again on every re-read of its window, and counts once (rules.ts).
+   */
   rejected: { batches: number; students: number; test_runs: number };
 }
 

@@ -14,7 +14,7 @@ export interface FaultSpec {
 
 export const FAULTS = {
   'ties': { per: 'batch', default: 0.05, inAll: true, what: 'a group of batches sharing one created_at, larger than a page (tieSize, 150)' },
-  'late-batches': { per: 'batch', default: 0.1, inAll: true, what: 'a new batch with created_at 1 ms to 60 s before the newest served' },
+  'late-batches': { per: 'batch', default: 0.1, inAll: true, what: 'a new batch with created_at 1 ms to 60 s (that bound one time in ten) before the newest served' },
   'duplicate-batches': { per: 'batch', default: 0.05, inAll: true, what: 'a batch served again under the same id, newer created_at, half the time with a changed name/start_date' },
   'invalid-batches': { per: 'batch', default: 0.02, inAll: true, what: 'a batch with an invalid field inside a valid page' },
   'http-429': { per: 'request', default: 0.05, inAll: true, what: '429 with Retry-After (retryAfterSec, 1)' },
@@ -22,7 +22,7 @@ export const FAULTS = {
   'slow': { per: 'request', default: 0.02, inAll: true, what: 'the answer is delayed (slowMs, 2000)' },
   'not-json': { per: 'request', default: 0.02, inAll: true, what: 'a 200 whose body is not JSON' },
   'wrong-shape': { per: 'request', default: 0.02, inAll: true, what: 'a 200 with JSON not of the contract shape' },
-  'resets': { per: 'request', default: 0.02, inAll: true, what: 'the connection is reset without an answer' },
+  'resets': { per: 'request', default: 0.02, inAll: true, what: 'no whole answer: the connection is closed, reset, or cut off mid-body' },
   'backfill-students': { per: 'student', default: 0.02, inAll: true, what: 'a student inserted with an id below the high-water mark' },
   'invalid-students': { per: 'student', default: 0.005, inAll: true, what: 'a student row that breaks the types of §2' },
   'early-students': { per: 'student', default: 0.02, inAll: true, what: 'a student whose batch is not served yet' },

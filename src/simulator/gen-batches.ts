@@ -6,10 +6,10 @@ import { errors } from './errors.ts';
 import { INVALID_BATCH_KINDS, type InvalidBatchKind, type LedgerBatch, type RejectedBatch } from './ledger.ts';
 import { batchName, CAMPUSES, DAY_MS, DISCIPLINES, isoDate, isoTime, mmddyy } from './names.ts';
 import { Rng } from './rng.ts';
+import { LATE_BATCH_MAX_MS } from './rules.ts';
 
 /** A student joins one of the last WINDOW batches started before them, weighted. */
 const WINDOW = 8;
-export const MAX_LATE_MS = 60_000;
 
 export class BatchGen {
   nextId = 1;
@@ -21,6 +21,7 @@ export class BatchGen {
   private readonly ms: number[] = [];
   private readonly weight: number[] = [];
   private ptr = 0;
+  private zeroIdServed = false;
 
   constructor(private readonly ctx: GenContext) {
     this.rng = new Rng(ctx.seed, 'batches');
@@ -94,10 +95,14 @@ export class BatchGen {
     return out;
   }
 
-  /** A new batch whose created_at is `lagMs` (default: 1 ms to 60 s) before the newest served. */
+  /**
+   * A new batch whose created_at is `lagMs` before the newest served; by default 1 ms to 60 s, and
+   * exactly 60 s one time in ten: "up to 60 seconds" includes 60, and a look-back window that is
+   * one millisecond short should miss something.
+   */
   late(lagMs?: number): LedgerBatch {
-    const lag = lagMs ?? this.rng.between(1, MAX_LATE_MS);
-    if (!Number.isInteger(lag) || lag < 0 || lag > MAX_LATE_MS) throw errors.optionRange('lagMs', 0, MAX_LATE_MS, lag);
+    const lag = lagMs ?? (this.rng.chance(0.1) ? LATE_BATCH_MAX_MS : this.rng.between(1, LATE_BATCH_MAX_MS));
+    if (!Number.isInteger(lag) || lag < 0 || lag > LATE_BATCH_MAX_MS) throw errors.optionRange('lagMs', 0, LATE_BATCH_MAX_MS, lag);
     const newest = Number.isFinite(this.newestMs) ? this.newestMs : this.ctx.now;
     return this.add(newest - lag);
   }
@@ -153,7 +158,9 @@ export class BatchGen {
         reason = `id is the string "${b.id}", not an integer`;
         break;
       case 'id-not-positive':
-        raw.id = this.rng.chance(0.5) ? 0 : -b.id;
+        // 0 only once, so that no two invalid batches serve the same JSON (rules.ts).
+        raw.id = this.rng.chance(0.5) && !this.zeroIdServed ? 0 : -b.id;
+        if (raw.id === 0) this.zeroIdServed = true;
         reason = `id ${String(raw.id)} is not a positive integer`;
         break;
       default: {

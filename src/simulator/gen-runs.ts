@@ -6,6 +6,7 @@ import type { GenContext } from './context.ts';
 import { drawFails, type StudentGen } from './gen-students.ts';
 import { BAD_LINE_KINDS, LINE_VARIANTS, runIdOf, type BadLine, type BadLineKind, type LineVariant } from './ledger.ts';
 import { IsoFormatter } from './names.ts';
+import { errors } from './errors.ts';
 import { hash32, Rng } from './rng.ts';
 
 const RECENT = 32;
@@ -18,6 +19,18 @@ export interface RunFields {
   lesson_id: number;
   passing_count: number;
   failure_count: number;
+}
+
+/** The bounds of the ledger's columns (tables.ts): an Int32 student id, Uint16 lessons and counts. */
+export function checkRun(f: RunFields): void {
+  const check = (name: keyof RunFields, min: number, max: number) => {
+    const v = f[name];
+    if (!Number.isInteger(v) || v < min || v > max) throw errors.optionRange(name, min, max, v);
+  };
+  check('student_id', 1, 2_147_483_647);
+  check('lesson_id', 1, 65_535);
+  check('passing_count', 0, 65_535);
+  check('failure_count', 0, 65_535);
 }
 
 export class RunGen {
@@ -91,7 +104,7 @@ export class RunGen {
    * `splitPauseMs` apart when that is not null. Returns its index.
    */
   normal(t: number, existing: number, variant: LineVariant | null, splitPauseMs: number | null): number {
-    if (existing === 0) return this.early(t);
+    if (existing === 0) return this.early(t, variant, splitPauseMs);
     const r = this.rng;
     const st = this.students;
     // sqrt biases towards recent students: they are the active ones.
@@ -150,8 +163,9 @@ export class RunGen {
       case 'key-order':
         return `{"created_at":"${ts}","failure_count":${f},"lesson_id":${lesson},"id":"${id}","passing_count":${p},"student_id":${sid}}\n`;
       case 'extra-keys':
-        // Nested keys named like the real ones: a parser must take the top-level ones only.
-        return `{"id": "${id}", "runner": "learn-test 3.2", "student_id": ${sid}, "meta": {"id": 7, "student_id": "x", "failure_count": 99}, "lesson_id": ${lesson}, "passing_count": ${p}, "failure_count": ${f}, "created_at": "${ts}", "duration_ms": 1234, "tags": ["rspec", null]}\n`;
+        // Nested keys named like the real ones: a parser must take the top-level ones only. Not
+        // ASCII: a reader that counts characters where it should count bytes loses its offset.
+        return `{"id": "${id}", "runner": "learn-test 3.2 ✓ — Zoë", "student_id": ${sid}, "meta": {"id": 7, "student_id": "x", "failure_count": 99}, "lesson_id": ${lesson}, "passing_count": ${p}, "failure_count": ${f}, "created_at": "${ts}", "duration_ms": 1234, "tags": ["rspec", null]}\n`;
       case 'whitespace':
         return `  { "id" :\t"${id}" ,"student_id":${sid},  "lesson_id" : ${lesson} ,\t"passing_count":${p},"failure_count" :${f} , "created_at":"${ts}"   }\t\n`;
       case 'blank-line':
@@ -164,13 +178,13 @@ export class RunGen {
   }
 
   /** A run for a student not inserted yet (one of the next few ids). Returns its index. */
-  early(t = this.ctx.now): number {
+  early(t = this.ctx.now, variant: LineVariant | null = null, splitPauseMs: number | null = null): number {
     const r = this.rng;
     const sid = this.students.nextId + r.int(5);
     const lesson = 1 + r.int(Math.min(3, this.ctx.lessons));
     const tests = this.tests[lesson]!;
     const failure = r.chance(0.6) ? 0 : 1 + r.int(tests);
-    return this.emit(sid, lesson, tests - failure, failure, t, null, null);
+    return this.emit(sid, lesson, tests - failure, failure, t, variant, splitPauseMs);
   }
 
   /** An exact run, for tests. Returns its index. */
@@ -195,7 +209,9 @@ export class RunGen {
 
   /**
    * A bad line of one kind. It looks like a pass for an existing student, so that a pipeline that
-   * wrongly accepts it shows a completion too many, not only a missing rejected record.
+   * wrongly accepts it shows a completion too many, not only a missing rejected record. No two bad
+   * lines have the same text (one without a string id carries an extra `seq` key, which §3 says to
+   * ignore), so counting them by raw text and by line gives the same number.
    */
   bad(kind?: BadLineKind, t = this.ctx.now): BadLine {
     const r = this.rng;
@@ -217,7 +233,10 @@ export class RunGen {
       case 'missing-field': {
         const field = r.pick(FIELDS);
         delete o[field];
-        if (field === 'id') carried = null;
+        if (field === 'id') {
+          carried = null;
+          o.seq = this.badNo;
+        }
         text = JSON.stringify(o);
         reason = `field '${field}' missing`;
         break;
@@ -228,7 +247,10 @@ export class RunGen {
           id: sid, student_id: String(sid), lesson_id: String(lesson), passing_count: String(o.passing_count), failure_count: null, created_at: t,
         };
         o[field] = wrong[field];
-        if (field === 'id') carried = null;
+        if (field === 'id') {
+          carried = null;
+          o.seq = this.badNo;
+        }
         text = JSON.stringify(o);
         reason = `field '${field}' is ${o[field] === null ? 'null' : typeof o[field]}, not ${field === 'id' || field === 'created_at' ? 'a string' : 'an integer'}`;
         break;

@@ -2,7 +2,7 @@
 export { startSimulator, Simulator, type SimulatorStats } from './simulator.ts';
 export { DEFAULTS, LIMITS, type SimulatorOptions, type HistoryOptions, type LiveOptions, type Tuning } from './options.ts';
 export { FAULTS, FAULT_NAMES, parseFaultFlags, type FaultName, type FaultOptions } from './faults.ts';
-export type { ApiFault, ApiStats } from './api-server.ts';
+export { RESET_KINDS, type ApiFault, type ApiStats, type ResetKind } from './api-server.ts';
 export {
   Ledger, runIdOf, BAD_LINE_KINDS, INVALID_BATCH_KINDS, INVALID_STUDENT_KINDS, LINE_VARIANTS,
   type BadLine, type BadLineKind, type InvalidBatchKind, type InvalidStudentKind, type LedgerBatch, type LedgerCounts,
@@ -12,3 +12,7 @@ export { expectedWarehouse, expectedTop, completedByStudent, type ExpectedBatch,
 export type { RunFields } from './gen-runs.ts';
 export { SimulatorError } from './errors.ts';
 export { STUDENTS_SCHEMA } from './students-writer.ts';
+export {
+  batchProblem, classifyLine, isDate, isTimestamp, studentProblem, DATE_RE, LATE_BATCH_MAX_MS, MAX_LINE_BYTES, TIMESTAMP_RE,
+  type LineClass, type ParsedRun,
+} from './rules.ts';

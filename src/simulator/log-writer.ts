@@ -23,7 +23,11 @@ export class LogWriter {
   private waiters: (() => void)[] = [];
   private closed = false;
 
-  constructor(readonly path: string) {
+  /** `onError` hears of a write that failed after a split line's pause, outside any caller. */
+  constructor(
+    readonly path: string,
+    private readonly onError: (err: Error) => void,
+  ) {
     try {
       this.fd = openSync(path, 'a');
     } catch (err) {
@@ -103,7 +107,11 @@ export class LogWriter {
           if (skipPauses) break;
           this.timer = setTimeout(() => {
             this.timer = null;
-            this.drain();
+            try {
+              this.drain();
+            } catch (err) {
+              this.onError(err as Error);
+            }
           }, op.ms);
           break;
         case 'rotate':
@@ -140,10 +148,13 @@ export class LogWriter {
     if (this.closed) return;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    this.enqueuePending();
-    this.drain(true);
-    this.closed = true;
-    closeSync(this.fd);
-    for (const w of this.waiters.splice(0)) w();
+    try {
+      this.enqueuePending();
+      this.drain(true);
+    } finally {
+      this.closed = true;
+      closeSync(this.fd);
+      for (const w of this.waiters.splice(0)) w();
+    }
   }
 }

@@ -146,3 +146,8 @@ export function resolveOptions(o: SimulatorOptions): Resolved {
     },
   };
 }
+
+/** An argument of an on-demand method (`addBatches(n)`, `writeSplitLine({ pauseMs })`): checked like an option. */
+export function checkArg(name: string, v: unknown, min: number, max: number): number {
+  return int(name, v, min, min, max);
+}

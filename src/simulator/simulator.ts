@@ -7,14 +7,14 @@ import type { Sinks } from './context.ts';
 import { errors } from './errors.ts';
 import { expectedWarehouse, type ExpectOptions, type ExpectedWarehouse } from './expected.ts';
 import { prepareDir, rotatedLogs, sourcePaths } from './files.ts';
-import type { RunFields } from './gen-runs.ts';
+import { checkRun, type RunFields } from './gen-runs.ts';
 import {
-  Ledger, type BadLine, type BadLineKind, type InvalidBatchKind, type InvalidStudentKind, type LedgerBatch,
+  Ledger, LINE_VARIANTS, type BadLine, type BadLineKind, type InvalidBatchKind, type InvalidStudentKind, type LedgerBatch,
   type LedgerCounts, type LineVariant, type RejectedBatch, type RejectedStudent, type StudentRecord, type TestRun,
 } from './ledger.ts';
 import { LiveClock } from './live.ts';
 import { LogWriter } from './log-writer.ts';
-import { resolveOptions, type Resolved, type SimulatorOptions } from './options.ts';
+import { checkArg, LIMITS, resolveOptions, type Resolved, type SimulatorOptions } from './options.ts';
 import { Rng } from './rng.ts';
 import { StudentsWriter } from './students-writer.ts';
 import { World, type HistoryTimings } from './world.ts';
@@ -38,8 +38,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let log: LogWriter | undefined;
   try {
     students = new StudentsWriter(paths.students);
-    log = new LogWriter(paths.log);
-    return new Simulator(o, paths, api, store, students, log);
+    let sim: Simulator | undefined;
+    log = new LogWriter(paths.log, (err) => sim?.fail(err));
+    sim = new Simulator(o, paths, api, store, students, log);
+    return sim;
   } catch (err) {
     // Close what was opened; the first error is the one to report.
     for (const close of [() => students?.close(), () => log?.close()]) {
@@ -71,6 +73,7 @@ export class Simulator {
   private lastWall = 0;
   private paused = false;
   private closed = false;
+  private closing: Promise<void> | null = null;
   private lastSplit: { first: string; second: string } | null = null;
 
   /** @internal use startSimulator */
@@ -124,11 +127,17 @@ export class Simulator {
     try {
       this.advance(delta);
     } catch (err) {
-      this.error = err as Error;
-      if (this.timer !== null) clearInterval(this.timer);
-      this.timer = null;
-      process.stderr.write(`batchboard simulate: live generation stopped: ${this.error.message}\n`);
+      this.fail(err as Error);
     }
+  }
+
+  /** @internal A write that failed outside any caller (a full disk, say): live arrivals stop, the API keeps serving. */
+  fail(err: Error): void {
+    if (this.error !== null) return;
+    this.error = errors.liveStopped(err);
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    process.stderr.write(`batchboard simulate: ${this.error.message}\n`);
   }
 
   private advance(deltaMs: number): number {
@@ -172,6 +181,7 @@ export class Simulator {
   // --- batches API ---
   /** `n` new batches; with `sameCreatedAt`, all with one created_at. */
   addBatches(n = 1, opts: { sameCreatedAt?: boolean } = {}): LedgerBatch[] {
+    checkArg('n', n, 0, LIMITS.batches);
     return this.op(() => (opts.sameCreatedAt ? this.world.batches.tieGroup(n) : Array.from({ length: n }, () => this.world.batches.add())));
   }
   /** A new batch `lagMs` (default random, at most 60,000) before the newest created_at served. */
@@ -191,6 +201,8 @@ export class Simulator {
 
   // --- students ---
   insertStudents(n = 1, opts: { batchId?: number } = {}): StudentRecord[] {
+    checkArg('n', n, 0, LIMITS.students);
+    if (opts.batchId !== undefined) checkArg('batchId', opts.batchId, 1, 2_147_483_647);
     return this.op(() => Array.from({ length: n }, () => this.world.students.add(undefined, opts.batchId)));
   }
   /** A student with a free id below the high-water mark. */
@@ -212,11 +224,14 @@ export class Simulator {
   // --- test_runs.log ---
   /** `n` ordinary runs by existing students. */
   writeTestRuns(n = 1): TestRun[] {
+    checkArg('n', n, 0, LIMITS.testRuns);
     return this.op(() => Array.from({ length: n }, () => this.ledger.run(this.world.runs.normal(this.world.ctx.now, this.world.students.count, null, null))));
   }
   /** An exact run; `variant` writes it unusually but validly. */
   writeTestRun(fields: RunFields, opts: { variant?: Exclude<LineVariant, 'blank-line'> } = {}): TestRun {
     checkRun(fields);
+    const v: string | undefined = opts.variant;
+    if (v !== undefined && (v === 'blank-line' || !(LINE_VARIANTS as readonly string[]).includes(v))) throw errors.optionType('variant', 'a line variant other than blank-line', v);
     return this.op(() => this.ledger.run(this.world.runs.custom(fields, opts.variant ?? null)));
   }
   /** A run for a student not inserted yet. */
@@ -242,8 +257,9 @@ export class Simulator {
    * part is in the file when this returns; `settled()` waits for the second.
    */
   writeSplitLine(opts: { pauseMs?: number } = {}): { run: TestRun; first: string; second: string } {
+    const pauseMs = checkArg('pauseMs', opts.pauseMs ?? this.o.tuning.splitPauseMs, 0, 60_000);
     return this.op(() => {
-      const i = this.world.runs.normal(this.world.ctx.now, this.world.students.count, null, opts.pauseMs ?? this.o.tuning.splitPauseMs);
+      const i = this.world.runs.normal(this.world.ctx.now, this.world.students.count, null, pauseMs);
       return { run: this.ledger.run(i), ...this.lastSplit! };
     });
   }
@@ -268,24 +284,25 @@ export class Simulator {
   }
 
   /** Stops live arrivals, writes what is queued (pauses skipped), closes the files and the server. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    // Every caller waits for the same shutdown: a second close() must not resolve while the first
+    // is still closing the server.
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    this.log.close();
-    this.students.close();
-    await this.api.close();
+    try {
+      this.log.close();
+    } finally {
+      try {
+        this.students.close();
+      } finally {
+        await this.api.close();
+      }
+    }
   }
-}
-
-function checkRun(f: RunFields): void {
-  const check = (name: keyof RunFields, min: number, max: number) => {
-    const v = f[name];
-    if (!Number.isInteger(v) || v < min || v > max) throw errors.optionRange(name, min, max, v);
-  };
-  check('student_id', 1, 2_147_483_647);
-  check('lesson_id', 1, 65_535);
-  check('passing_count', 0, 65_535);
-  check('failure_count', 0, 65_535);
 }

@@ -1,6 +1,7 @@
 // CONTRACTS §1: 429 with Retry-After, 5xx, slow answers, a 200 that is not JSON or not of the
 // shape, a reset connection; queued on demand or drawn at a rate.
 import test from 'ava';
+import { RESET_KINDS } from '../../src/simulator/index.ts';
 import { getPage, startSim } from './helpers.ts';
 
 test('queued faults answer the next requests in order, then normal answers resume', async (t) => {
@@ -42,10 +43,14 @@ test('a slow answer arrives late but whole', async (t) => {
   t.is(page.batches.length, 3);
 });
 
-test('a reset connection gives no answer', async (t) => {
+test('a reset connection gives no whole answer: closed, reset, or cut off mid-body', async (t) => {
   const sim = await startSim(t);
-  sim.nextApiResponses([{ type: 'reset' }]);
-  await t.throwsAsync(fetch(`${sim.apiUrl}/batches`));
+  for (const how of RESET_KINDS) {
+    sim.nextApiResponses([{ type: 'reset', how }]);
+    // fetch resolves at the headers; a 200 cut off mid-body fails while reading it.
+    await t.throwsAsync(fetch(`${sim.apiUrl}/batches`).then((r) => r.text()), undefined, how);
+  }
+  t.is(sim.stats().api.faults.reset, RESET_KINDS.length);
   t.is((await getPage(`${sim.apiUrl}/batches?limit=1`)).batches.length, 1);
 });
 

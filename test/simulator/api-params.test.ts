@@ -35,7 +35,7 @@ for (const [query, message] of BAD) {
 
 test('404 with a JSON error for other paths, 405 for other methods', async (t) => {
   const sim = await startSim(t);
-  for (const path of ['/', '/batches/', '/batches/1', '/students']) {
+  for (const path of ['/', '/batches/', '/batches/1', '/students', '//host/batches', '/BATCHES']) {
     const res = await fetch(`${sim.apiUrl}${path}`);
     t.is(res.status, 404, path);
     t.regex(((await res.json()) as { error: string }).error, /no such path/);
@@ -43,6 +43,7 @@ test('404 with a JSON error for other paths, 405 for other methods', async (t) =
   const post = await fetch(`${sim.apiUrl}/batches`, { method: 'POST' });
   t.is(post.status, 405);
   t.is(post.headers.get('allow'), 'GET');
+  t.is((await fetch(`${sim.apiUrl}/batches`, { method: 'DELETE' })).status, 405);
 });
 
 test('limit defaults to 100, has_more is exact, after is strictly later', async (t) => {

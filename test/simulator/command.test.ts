@@ -32,10 +32,29 @@ test('simulate prints the sources and the start command, serves them, and exits 
   t.is(err, '');
 });
 
+test('simulate exits 0 on SIGTERM, and never prints the token', async (t) => {
+  const dir = tempDir(t);
+  const token = 'tok-3f9a7c1e55';
+  const child = spawn(process.execPath, [BIN, 'simulate', '--dir', dir, '--batches', '5', '--students', '5', '--test-runs', '5', '--token', token, '--fault', 'all'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor('the start command', () => out.includes('Running until'), 30_000);
+  const api = /batches API {2}(http:\/\/127\.0\.0\.1:\d+)\/batches/.exec(out)![1]!;
+  t.is((await fetch(`${api}/batches`)).status, 401);
+  child.kill('SIGTERM');
+  t.is(await exited, 0, out);
+  t.regex(out, /SIGTERM: stopped/);
+  t.false(out.includes(token), out);
+});
+
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'simulate', ...args], { encoding: 'utf8', timeout: 60_000 });
 
 test('bad flags give a one-line error and exit 2', (t) => {
   const dir = tempDir(t);
+  writeFileSync(join(dir, 'f'), '');
   const cases: [string[], string][] = [
     [[], 'batchboard: simulate: --dir is required\n'],
     [['--dir', dir, '--batches', '100001'], 'batchboard: simulate: --batches must be between 0 and 100000, got 100001\n'],
@@ -43,6 +62,10 @@ test('bad flags give a one-line error and exit 2', (t) => {
     [['--dir', dir, '--fault', 'nope'], `batchboard: simulate: --fault: unknown fault 'nope'; faults: ties, late-batches, duplicate-batches, invalid-batches, http-429, http-5xx, slow, not-json, wrong-shape, resets, backfill-students, invalid-students, early-students, early-test-runs, duplicate-lines, bad-lines, split-lines, line-variants, rotate, truncate, all\n`],
     [['--dir', dir, '--fault', 'ties=2'], 'batchboard: simulate: --fault: faults.ties (probability per batch) must be between 0 and 1, got 2\n'],
     [['--dir', dir, '--port', 'x'], "batchboard: simulate: --port must be an integer, got 'x'\n"],
+    // Node's recursive mkdir spins forever here (procfs answers ENOENT); files.ts must not.
+    ...(process.platform === 'linux' ? [[['--dir', '/proc/batchboard-nope'], 'batchboard: simulate: cannot create /proc/batchboard-nope: ENOENT\n'] as [string[], string]] : []),
+    [['--dir', join(dir, 'f', 'sub')], `batchboard: simulate: cannot create ${join(dir, 'f', 'sub')}: ENOTDIR\n`],
+    [['--dir', dir, '--token', 'a b'], 'batchboard: simulate: the API token must not contain white space\n'],
     [['--dir', dir, '--epoch', 'tomorrow'], `batchboard: simulate: epoch must be 'now', ms since 1970 or YYYY-MM-DDTHH:MM:SS.sssZ, got "tomorrow"\n`],
   ];
   for (const [args, stderr] of cases) {

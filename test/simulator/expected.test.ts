@@ -43,4 +43,11 @@ test('the expectation follows the definitions of CONTRACTS §3-§4', async (t) =
   t.is(w.batches.find((b) => b.id === b1!.id)!.qualified_students, 1);
   t.deepEqual(sim.expected({ minLessons: 2 }).batches.find((b) => b.id === b1!.id)!.qualified_students, 2);
   t.deepEqual(expectedTop(w, 2).map((b) => b.id), [b1!.id, b3!.id]);
+
+  // A student whose batch is never served still has a row; the batch has none.
+  const orphan = sim.insertStudents(1, { batchId: 9_999 })[0]!;
+  run(orphan.id, 1, 1, 0);
+  w = sim.expected();
+  t.like(w.students.find((s) => s.id === orphan.id), { batch_id: 9_999, completed: 1 });
+  t.false(w.batches.some((b) => b.id === 9_999));
 });

@@ -1,32 +1,11 @@
-// The ledger is what the sources hold: read back independently of the simulator's code (API pages,
-// the SQLite table, the log files, parsed per CONTRACTS §1-§3), every hard case switched on, the
-// sources give the warehouse that expected() computes.
+// The ledger is what the sources hold: read back independently of the generators (API pages, the
+// SQLite table, the log files), classified by rules.ts, every hard case switched on, the sources
+// give the warehouse that expected() computes.
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import test from 'ava';
-import { FAULT_NAMES, type ExpectedWarehouse } from '../../src/simulator/index.ts';
+import { batchProblem, classifyLine, FAULT_NAMES, studentProblem, type ExpectedWarehouse } from '../../src/simulator/index.ts';
 import { pageAll, startSim } from './helpers.ts';
-
-const TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-
-function validBatch(b: Record<string, unknown>): boolean {
-  return isInt(b['id']) && b['id'] > 0 && typeof b['name'] === 'string' && b['name'] !== '' && typeof b['created_at'] === 'string' && TS.test(b['created_at']) &&
-    (b['start_date'] === null || (typeof b['start_date'] === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(b['start_date'])));
-}
-
-function validRun(line: string): Record<string, unknown> | null {
-  if (Buffer.byteLength(line) > 65_536) return null;
-  let r: Record<string, unknown>;
-  try {
-    r = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-  const ok = typeof r['id'] === 'string' && r['id'] !== '' && isInt(r['student_id']) && isInt(r['lesson_id']) && isInt(r['passing_count']) && isInt(r['failure_count']) &&
-    r['passing_count'] >= 0 && r['failure_count'] >= 0 && typeof r['created_at'] === 'string' && TS.test(r['created_at']);
-  return ok ? r : null;
-}
 
 test('every hard case on: the sources, read back, give the expected warehouse', async (t) => {
   const faults = Object.fromEntries(FAULT_NAMES.filter((f) => f !== 'truncate' && f !== 'rotate' && f !== 'slow').map((f) => [f, 0.03]));
@@ -43,33 +22,36 @@ test('every hard case on: the sources, read back, give the expected warehouse', 
   const latest = new Map<number, Record<string, unknown>>();
   let rejectedBatches = 0;
   for (const b of (await pageAll(sim.apiUrl)).batches as unknown as Record<string, unknown>[]) {
-    if (validBatch(b)) latest.set(b['id'] as number, b);
+    if (batchProblem(b) === null) latest.set(b['id'] as number, b);
     else rejectedBatches++;
   }
   // Students: rows with the right types.
   const db = new Database(sim.studentsPath, { readonly: true });
   const rows = db.prepare('SELECT id, name, email, batch_id, created_at FROM students').all() as Record<string, unknown>[];
   db.close();
-  const students = rows.filter((s) => typeof s['name'] === 'string' && isInt(s['batch_id']) && typeof s['created_at'] === 'string' && TS.test(s['created_at']));
+  const students = rows.filter((s) => studentProblem(s) === null);
   // Test runs: every file, blank lines skipped, duplicates by id ignored.
   const lessons = new Map<number, Set<number>>();
-  const seen = new Set<string>();
+  const textOf = new Map<string, string>();
   let bad = 0;
   for (const f of [...sim.rotatedLogs().reverse(), sim.logPath]) {
-    for (const raw of readFileSync(f, 'utf8').split('\n').slice(0, -1)) {
-      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (line.trim() === '') continue;
-      const r = validRun(line);
-      if (r === null) {
+    for (const line of readFileSync(f, 'utf8').split('\n').slice(0, -1)) {
+      const c = classifyLine(line);
+      if (c.kind === 'blank') continue;
+      if (c.kind === 'bad') {
         bad++;
         continue;
       }
-      if (seen.has(r['id'] as string)) continue;
-      seen.add(r['id'] as string);
-      if (r['failure_count'] === 0 && (r['passing_count'] as number) > 0) {
-        const set = lessons.get(r['student_id'] as number) ?? new Set();
-        set.add(r['lesson_id'] as number);
-        lessons.set(r['student_id'] as number, set);
+      const r = c.run;
+      if (textOf.has(r.id)) {
+        t.is(line, textOf.get(r.id)!, `a repeated id repeats the whole line: ${r.id}`);
+        continue;
+      }
+      textOf.set(r.id, line);
+      if (r.failure_count === 0 && r.passing_count > 0) {
+        const set = lessons.get(r.student_id) ?? new Set();
+        set.add(r.lesson_id);
+        lessons.set(r.student_id, set);
       }
     }
   }
