@@ -3,15 +3,13 @@
 import { controlRequest, type ActorStatus } from './runtime/index.ts';
 import { controlSocketPath, DEFAULT_WAREHOUSE, parseFlags, stringFlag } from './config.ts';
 import { CommandFailed, UsageError } from './errors.ts';
-import { RuntimeError } from './runtime/errors.ts';
 
 async function ask(command: string, warehouse: string, req: Parameters<typeof controlRequest>[1]): Promise<unknown> {
   let res;
   try {
     res = await controlRequest(controlSocketPath(warehouse), req);
   } catch (err) {
-    if (err instanceof RuntimeError) throw new UsageError(`${command}: ${err.message}`);
-    throw err;
+    throw new UsageError(`${command}: ${(err as Error).message}`);
   }
   if (!res.ok) throw new CommandFailed(`${command}: ${res.error}`);
   return res.result;

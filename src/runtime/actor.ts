@@ -19,6 +19,10 @@ export interface ActorContext<Out extends Message> {
    * crashes); waits while it is full or the receiver is restarting. Messages to one receiver
    * arrive in the order sent. Many records belong in one message (an array, or a transferred
    * buffer), not one message each.
+   *
+   * Rejects when `to` names no actor, accepts no messages, or has stopped for good (temporary,
+   * or transient and finished); and with SendAbandoned when this actor is stopping while `to`
+   * is not running, a rejection the runtime does not count as a crash while stopping.
    */
   send(to: string, msg: Out, transfer?: readonly TransferListItem[]): Promise<void>;
   /** Counters shown by `status` (for example records/s, offsets, lag). Replaces earlier values of the same keys. */

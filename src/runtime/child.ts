@@ -25,6 +25,10 @@ export class Incarnation {
   private seq = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private isReady = false;
+  /** Set the moment the thread is gone, before anyone awaiting `ended` runs. */
+  exited = false;
+  /** Whether the actor has a mailbox (accepts messages); known once it is ready. */
+  hasInbox = false;
   private readyWaiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
   constructor(
@@ -46,6 +50,7 @@ export class Incarnation {
       switch (msg.t) {
         case 'ready':
           this.isReady = true;
+          this.hasInbox = msg.inbox;
           this.startHeartbeat();
           this.readyWaiter?.resolve();
           return;
@@ -71,6 +76,7 @@ export class Incarnation {
     });
     this.ended = new Promise<Ended>((resolve) => {
       this.worker.once('exit', (code) => {
+        this.exited = true;
         clearInterval(this.heartbeat);
         this.heartbeat = undefined;
         const normal = this.failure === undefined && code === 0;

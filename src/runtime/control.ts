@@ -1,5 +1,6 @@
 // The control socket: a Unix socket (mode 0600) beside a path the caller gives, speaking one
-// JSON request and one JSON answer per line. Nothing listens on a network address.
+// JSON request and one JSON answer per line, answers in the order of the requests. Nothing
+// listens on a network address.
 import net from 'node:net';
 import fs from 'node:fs';
 import type { Supervisor } from './supervisor.ts';
@@ -10,40 +11,57 @@ export type ControlResponse = { ok: true; result: unknown } | { ok: false; error
 
 // sun_path holds 108 bytes on Linux, 104 on macOS; stay clear of both.
 const MAX_SOCKET_PATH = 100;
+const MAX_REQUEST = 64 * 1024;
 
 export class ControlServer {
+  private readonly sockets = new Set<net.Socket>();
+
   private constructor(
     private readonly server: net.Server,
     readonly path: string,
-  ) {}
+  ) {
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
 
   static async listen(path: string, supervisor: Supervisor): Promise<ControlServer> {
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw errors.socketPathTooLong(path);
     await removeStaleSocket(path);
     const server = net.createServer((socket) => serve(socket, supervisor));
+    const control = new ControlServer(server, path);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(path, () => {
-        server.off('error', reject);
-        resolve();
-      });
+      // A Unix socket is bound synchronously inside listen(): the umask makes it 0600 from its
+      // first moment, and no other code of this thread runs while the umask is narrowed.
+      const old = process.umask(0o177);
+      try {
+        server.listen(path, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      } finally {
+        process.umask(old);
+      }
     });
-    // Connecting needs write permission on the socket file, which the usual umask (022) already
-    // withholds from others; 0600 then takes away reading as well. No process-wide umask
-    // change, which would also hit files that actor threads create meanwhile.
     fs.chmodSync(path, 0o600);
     server.unref();
-    return new ControlServer(server, path);
+    return control;
   }
 
+  /** Stops listening and ends open connections (an idle client must not hold the process). */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
     fs.rmSync(this.path, { force: true });
   }
 }
 
 function serve(socket: net.Socket, supervisor: Supervisor): void {
   let buf = '';
+  let answering: Promise<void> = Promise.resolve();
   socket.setEncoding('utf8');
   socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: string) => {
@@ -52,31 +70,41 @@ function serve(socket: net.Socket, supervisor: Supervisor): void {
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      void answer(line, supervisor).then((res) => {
+      // One at a time, so that answers come back in the order of the requests.
+      answering = answering.then(async () => {
+        const res = await answer(line, supervisor);
         if (!socket.destroyed) socket.write(JSON.stringify(res) + '\n');
       });
     }
-    if (buf.length > 64 * 1024) socket.destroy();
+    if (buf.length > MAX_REQUEST) {
+      buf = '';
+      const res: ControlResponse = { ok: false, error: `request longer than ${MAX_REQUEST} bytes` };
+      socket.end(JSON.stringify(res) + '\n');
+    }
   });
 }
 
 async function answer(line: string, supervisor: Supervisor): Promise<ControlResponse> {
-  let req: ControlRequest;
+  let req: unknown;
   try {
-    req = JSON.parse(line) as ControlRequest;
+    req = JSON.parse(line);
   } catch {
     return { ok: false, error: 'request is not JSON' };
   }
+  if (req === null || typeof req !== 'object' || typeof (req as { cmd?: unknown }).cmd !== 'string') {
+    return { ok: false, error: 'request must be a JSON object with a string "cmd"' };
+  }
+  const r = req as ControlRequest;
   try {
-    switch (req.cmd) {
+    switch (r.cmd) {
       case 'status':
         return { ok: true, result: supervisor.status() };
       case 'restart':
-        if (typeof req.name !== 'string') return { ok: false, error: 'restart needs an actor name' };
-        await supervisor.restart(req.name);
-        return { ok: true, result: supervisor.status().find((s) => s.name === req.name) };
+        if (typeof r.name !== 'string') return { ok: false, error: 'restart needs an actor name' };
+        await supervisor.restart(r.name);
+        return { ok: true, result: supervisor.status().find((s) => s.name === r.name) };
       default:
-        return { ok: false, error: `unknown control command ${JSON.stringify((req as { cmd: unknown }).cmd)}` };
+        return { ok: false, error: `unknown control command ${JSON.stringify((r as { cmd: unknown }).cmd)}` };
     }
   } catch (err) {
     return { ok: false, error: (err as Error).message };
@@ -105,27 +133,38 @@ export function controlRequest(path: string, req: ControlRequest, timeoutMs = 30
   return new Promise((resolve, reject) => {
     const socket = net.connect(path);
     let buf = '';
-    const timer = setTimeout(() => {
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
       socket.destroy();
-      reject(errors.controlTimeout(path, timeoutMs));
-    }, timeoutMs);
+      f();
+    };
+    const timer = setTimeout(() => settle(() => reject(errors.controlTimeout(path, timeoutMs))), timeoutMs);
     socket.setEncoding('utf8');
     socket.once('connect', () => socket.write(JSON.stringify(req) + '\n'));
     socket.on('data', (chunk: string) => {
       buf += chunk;
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
-      clearTimeout(timer);
-      socket.end();
-      try {
-        resolve(JSON.parse(buf.slice(0, nl)) as ControlResponse);
-      } catch (err) {
-        reject(err as Error);
-      }
+      settle(() => {
+        try {
+          resolve(JSON.parse(buf.slice(0, nl)) as ControlResponse);
+        } catch {
+          reject(errors.controlGarbled(path));
+        }
+      });
     });
+    socket.once('close', () => settle(() => reject(errors.controlClosed(path))));
     socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? errors.noSupervisor(path) : err);
+      settle(() =>
+        reject(
+          err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+            ? errors.noSupervisor(path)
+            : errors.controlUnreachable(path, err.message),
+        ),
+      );
     });
   });
 }

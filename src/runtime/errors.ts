@@ -9,6 +9,14 @@ export class RuntimeError extends Error {
   override name = 'RuntimeError';
 }
 
+/**
+ * A send given up because the sending actor is stopping and the receiver is not running: the
+ * message was never accepted. While stopping, the runtime does not count it as a crash.
+ */
+export class SendAbandoned extends RuntimeError {
+  override name = 'SendAbandoned';
+}
+
 export const errors = {
   specField: (where: string, field: string, must: string) => new SpecError(`${where}.${field} ${must}`),
   duplicateChildName: (name: string) => new SpecError(`duplicate child name '${name}'`),
@@ -27,9 +35,16 @@ export const errors = {
     new RuntimeError(`actor '${actor}' did not become ready within ${ms} ms`),
   stalled: (actor: string, ms: number) =>
     new RuntimeError(`actor '${actor}' stopped answering heartbeats for ${ms} ms (event loop stalled)`),
+  acceptsNothing: (actor: string) => new RuntimeError(`actor '${actor}' accepts no messages (its module has no handle)`),
+  goneForGood: (actor: string) => new RuntimeError(`actor '${actor}' has stopped and will not be restarted`),
+  notBackAfterRestart: (actor: string, why: string) =>
+    new RuntimeError(`actor '${actor}' was restarted but did not become ready: ${why}`),
+  uncloneableArgs: (where: string, why: string) =>
+    new SpecError(`${where}.args must be structured-cloneable (plain data): ${why}`),
+  shuttingDownStart: (actor: string) => new RuntimeError(`actor '${actor}' was still starting when the supervisor shut down`),
   exited: (actor: string, code: number) => new RuntimeError(`actor '${actor}' exited unexpectedly with code ${code}`),
   sendAbandoned: (to: string) =>
-    new RuntimeError(`send to '${to}' abandoned: this actor is stopping and '${to}' is not running`),
+    new SendAbandoned(`send to '${to}' abandoned: this actor is stopping and '${to}' is not running`),
   supervisorStopping: () => new RuntimeError('the supervisor is shutting down'),
   intensity: (actor: string, max: number, withinMs: number, last: string) =>
     new RuntimeError(
@@ -46,6 +61,9 @@ export const errors = {
     new RuntimeError(`another supervisor is already running with control socket ${path}`),
   noSupervisor: (path: string) =>
     new RuntimeError(`no running supervisor answers at ${path} (is batchboard start running for this warehouse?)`),
+  controlClosed: (path: string) => new RuntimeError(`the supervisor at ${path} closed the connection without answering`),
+  controlGarbled: (path: string) => new RuntimeError(`the supervisor at ${path} answered something that is not JSON`),
+  controlUnreachable: (path: string, why: string) => new RuntimeError(`cannot reach the supervisor at ${path}: ${why}`),
   controlTimeout: (path: string, ms: number) =>
     new RuntimeError(`the supervisor at ${path} did not answer within ${ms} ms`),
 };

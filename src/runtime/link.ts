@@ -6,7 +6,7 @@
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import type { LinkFrame } from './protocol.ts';
 import type { Message } from './actor.ts';
-import { errors } from './errors.ts';
+import { errors, SendAbandoned } from './errors.ts';
 
 interface Pending {
   msg: Message;
@@ -190,7 +190,11 @@ export class Inbox {
     private readonly accepts: ReadonlySet<string>,
     private readonly handle: (msg: Message) => void | Promise<void>,
     private readonly crash: (err: unknown) => void,
+    private readonly isStopping: () => boolean,
   ) {}
+
+  /** Messages whose handling ended in a send given up while stopping (see SendAbandoned). */
+  abandoned = 0;
 
   get depth(): number {
     return this.queue.length + this.inHand;
@@ -257,9 +261,16 @@ export class Inbox {
       while (this.queue.length > 0) {
         const msg = this.queue.shift()!;
         this.inHand = 1;
-        const r = this.handle(msg);
-        // Measured: skipping the await for synchronous handlers saves a microtask per message.
-        if (r !== undefined) await r;
+        try {
+          const r = this.handle(msg);
+          // Measured: skipping the await for synchronous handlers saves a microtask per message.
+          if (r !== undefined) await r;
+        } catch (err) {
+          // While stopping, a reply to a peer that has already stopped for good cannot be
+          // delivered; the rest of the mailbox is still handled and the actor still flushes.
+          if (!(err instanceof SendAbandoned && this.isStopping())) throw err;
+          this.abandoned++;
+        }
         this.inHand = 0;
         this.handled++;
         if (this.queue.length === 0 || this.free() >= this.threshold()) this.grant();

@@ -26,7 +26,8 @@ export type ToWorker =
 
 /** Worker → supervisor. */
 export type FromWorker =
-  | { t: 'ready' }
+  /** `inbox`: whether the actor accepts messages at all. */
+  | { t: 'ready'; inbox: boolean }
   | { t: 'pong'; seq: number; stats: ActorStats }
   | { t: 'connect'; to: string }
   | { t: 'log'; event: string; fields: Record<string, unknown> }

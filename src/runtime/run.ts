@@ -1,4 +1,5 @@
 // Running a supervisor as a process: the control socket, SIGINT/SIGTERM, and the exit code.
+import os from 'node:os';
 import { Supervisor, type SupervisorExit } from './supervisor.ts';
 import { ControlServer } from './control.ts';
 import type { SupervisorOptions } from './spec.ts';
@@ -27,7 +28,8 @@ export async function runSupervisor(opts: RunOptions): Promise<SupervisorExit> {
       return;
     }
     log('supervisor.forced_exit', { signal });
-    process.exit(130);
+    // 128 + the signal's number, as a shell reports a process ended by it.
+    process.exit(128 + (os.constants.signals[signal] ?? 2));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -30,7 +30,10 @@ export interface SupervisorOptions {
   intensity?: { maxRestarts: number; withinMs: number };
   /** Delay before restart n of an actor that keeps crashing: min(maxMs, initialMs·2^(n-1)), jittered. */
   backoff?: { initialMs: number; maxMs: number; resetAfterMs: number };
-  /** Ping every intervalMs; no answer for timeoutMs is a stalled actor, a crash, detected within timeoutMs + intervalMs (default 1000/4000: within 5 s). */
+  /**
+   * Ping every intervalMs; a ping unanswered for timeoutMs is a stalled actor, a crash. A stall is
+   * detected within timeoutMs + 2 × intervalMs (default 1000/3000: within 5 s).
+   */
   heartbeat?: { intervalMs: number; timeoutMs: number };
 }
 
@@ -52,7 +55,7 @@ export const DEFAULTS = {
   strategy: 'one_for_one' as Strategy,
   intensity: { maxRestarts: 5, withinMs: 10_000 },
   backoff: { initialMs: 100, maxMs: 10_000, resetAfterMs: 30_000 },
-  heartbeat: { intervalMs: 1000, timeoutMs: 4000 },
+  heartbeat: { intervalMs: 1000, timeoutMs: 3000 },
 };
 
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
@@ -72,6 +75,17 @@ function nonNegativeInt(where: string, field: string, v: unknown, def: number): 
     throw errors.specField(where, field, 'must be a non-negative integer');
   }
   return v;
+}
+
+// Checked here, where the spec is written, not when a thread starts: there a function in `args`
+// would fail inside a restart, long after the mistake.
+function cloneable(where: string, args: unknown): unknown {
+  try {
+    structuredClone(args);
+  } catch (err) {
+    throw errors.uncloneableArgs(where, (err as Error).message);
+  }
+  return args;
 }
 
 export function resolveChild(spec: ChildSpec, index: number): ResolvedChild {
@@ -94,7 +108,7 @@ export function resolveChild(spec: ChildSpec, index: number): ResolvedChild {
     shutdownMs: positiveInt(where, 'shutdownMs', spec.shutdownMs, DEFAULTS.shutdownMs),
     mailboxCapacity: positiveInt(where, 'mailboxCapacity', spec.mailboxCapacity, DEFAULTS.mailboxCapacity),
     startTimeoutMs: positiveInt(where, 'startTimeoutMs', spec.startTimeoutMs, DEFAULTS.startTimeoutMs),
-    args: spec.args,
+    args: cloneable(where, spec.args),
   };
 }
 

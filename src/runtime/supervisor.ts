@@ -1,13 +1,13 @@
 // The supervisor: starts children in list order, watches them, restarts them by their restart
 // type and the strategy (with backoff and an intensity limit), hot-restarts on request and stops
 // them in reverse order. Every lifecycle change runs through one queue, so no two overlap.
-import { MessageChannel } from 'node:worker_threads';
 import { EventEmitter } from 'eventemitter3';
 import { Incarnation, type Ended } from './child.ts';
 import { backoffDelay, resolveOptions, type Resolved, type ResolvedChild, type SupervisorOptions } from './spec.ts';
-import { errors, reason } from './errors.ts';
-import type { FromWorker } from './protocol.ts';
+import { errors, reason, serializeError } from './errors.ts';
+import type { ActorStats, FromWorker } from './protocol.ts';
 import { jsonLineLogger, type Logger } from './log.ts';
+import { Switchboard } from './switchboard.ts';
 
 export type ActorState = 'idle' | 'starting' | 'running' | 'stopping' | 'backoff' | 'stopped';
 
@@ -39,6 +39,10 @@ interface Child {
   consecutive: number;
   startedAt: number;
   lastError: string | null;
+  /** The last stats of the last incarnation, shown while none runs. */
+  lastStats: ActorStats | null;
+  /** Stopped for good: a temporary child, or a transient one that finished. */
+  gone: boolean;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -47,11 +51,11 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
   readonly done: Promise<SupervisorExit>;
   private readonly children: Child[];
   private readonly log: Logger;
+  private readonly board: Switchboard;
   private ops: Promise<unknown> = Promise.resolve();
   private restartTimes: number[] = [];
   private shuttingDown = false;
   private finish!: (exit: SupervisorExit) => void;
-  private readonly waitingFor = new Map<string, Set<Incarnation>>();
 
   constructor(options: SupervisorOptions, log: Logger = jsonLineLogger()) {
     super();
@@ -65,8 +69,23 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
       consecutive: 0,
       startedAt: 0,
       lastError: null,
+      lastStats: null,
+      gone: false,
       timer: undefined,
     }));
+    this.board = new Switchboard(
+      (name) => {
+        const c = this.children.find((x) => x.spec.name === name);
+        if (c === undefined) return undefined;
+        return {
+          name,
+          gone: () => c.gone,
+          live: () => (c.state === 'running' && c.inc !== null && !c.inc.stopping && !c.inc.exited ? c.inc : null),
+        };
+      },
+      (inc) => this.children.find((x) => x.inc === inc)?.spec.name,
+      () => this.names,
+    );
     this.done = new Promise((resolve) => {
       this.finish = (exit) => {
         this.emit('exit', exit);
@@ -77,24 +96,25 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
 
   /** Starts every child in list order; resolves once each has been started (and restarted, if it crashed). */
   start(): Promise<void> {
-    this.log('supervisor.start', { strategy: this.options.strategy, children: this.children.map((c) => c.spec.name) });
+    this.log('supervisor.start', { strategy: this.options.strategy, children: this.names });
     return this.enqueue(async () => {
       for (const c of this.children) await this.startChild(c);
     });
   }
 
-  /** Hot restart: stops `name` gracefully (and, under rest_for_one, the actors after it), then starts them again. */
+  /**
+   * Hot restart: stops `name` gracefully (and, under rest_for_one, the actors after it), then
+   * starts them again. Rejects when the actor does not become ready again.
+   */
   restart(name: string): Promise<void> {
     const c = this.child(name);
     return this.enqueue(async () => {
       if (this.shuttingDown) throw errors.supervisorStopping();
       const group = this.group(c);
       this.log('actor.restart', { actor: name, reason: 'requested', group: group.map((g) => g.spec.name) });
-      for (const g of [...group].reverse()) await this.stopChild(g);
-      for (const g of group) {
-        g.restarts++;
-        await this.startChild(g);
-      }
+      c.gone = false;
+      const failed = await this.restartGroup(group);
+      if (failed !== null) throw errors.notBackAfterRestart(failed.child.spec.name, reason(failed.error));
     });
   }
 
@@ -103,6 +123,10 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
     if (!this.shuttingDown) {
       this.shuttingDown = true;
       this.log('supervisor.shutdown', {});
+      // An actor still loading would hold the queue until its start timeout: end it now.
+      for (const c of this.children) {
+        if (c.state === 'starting' && c.inc !== null) c.inc.kill(serializeError(errors.shuttingDownStart(c.spec.name)));
+      }
       void this.enqueue(async () => {
         await this.stopAll();
         this.log('supervisor.stopped', { code: 0 });
@@ -114,14 +138,14 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
 
   status(): ActorStatus[] {
     return this.children.map((c) => {
-      const s = c.inc?.stats;
+      const s = c.inc?.stats ?? c.lastStats;
       return {
         name: c.spec.name,
         state: c.state,
         threadId: c.inc?.threadId ?? null,
         restarts: c.restarts,
         lastError: c.lastError,
-        mailboxDepth: s?.mailboxDepth ?? 0,
+        mailboxDepth: c.inc === null ? 0 : (s?.mailboxDepth ?? 0),
         mailboxCapacity: c.spec.mailboxCapacity,
         handled: s?.handled ?? 0,
         heapUsed: s?.heapUsed ?? 0,
@@ -152,28 +176,53 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
     return next;
   }
 
-  private async startChild(c: Child): Promise<void> {
+  /**
+   * Stops the running members of `group` in reverse order, then starts them in order. Siblings
+   * that are temporary, or gone for good, are stopped and not started again (as in OTP).
+   * Returns the first member that did not become ready, and why, or null.
+   */
+  private async restartGroup(
+    group: Child[],
+    why?: (g: Child) => string,
+  ): Promise<{ child: Child; error: Error } | null> {
+    for (const g of [...group].reverse()) await this.stopChild(g);
+    let failed: { child: Child; error: Error } | null = null;
+    for (const [i, g] of group.entries()) {
+      if (i > 0 && (g.gone || g.spec.restart === 'temporary')) {
+        this.markGone(g);
+        continue;
+      }
+      g.restarts++;
+      if (why !== undefined) this.log('actor.restart', { actor: g.spec.name, reason: why(g) });
+      const error = await this.startChild(g);
+      if (error !== null) failed ??= { child: g, error };
+    }
+    return failed;
+  }
+
+  /** Starts one incarnation; null once it is ready, else why not. A failure is handled as that actor's crash. */
+  private async startChild(c: Child): Promise<Error | null> {
     clearTimeout(c.timer);
     c.timer = undefined;
-    if (this.shuttingDown) return;
+    if (this.shuttingDown) return errors.supervisorStopping();
+    if (c.inc !== null) await this.stopChild(c); // never two incarnations of one actor
     c.state = 'starting';
     // From the attempt, not from readiness: an actor that dies while starting must still count
     // as crashing in a row, or its backoff would never grow.
     c.startedAt = Date.now();
-    const inc = new Incarnation(c.spec, this.options.heartbeat, (i, m) => this.onWorkerMessage(c, i, m));
+    const inc = new Incarnation(c.spec, this.options.heartbeat, (i, m) => this.onWorkerMessage(i, m));
     c.inc = inc;
     void inc.ended.then((ended) => this.onEnded(c, inc, ended));
     try {
       await inc.ready();
-    } catch {
-      return; // onEnded has queued the crash handling.
+    } catch (err) {
+      return err as Error; // onEnded has queued the crash handling.
     }
-    if (c.inc !== inc) return;
+    if (c.inc !== inc || inc.exited) return errors.exited(c.spec.name, -1);
     c.state = 'running';
     this.log('actor.start', { actor: c.spec.name, threadId: inc.threadId });
-    const waiting = this.waitingFor.get(c.spec.name);
-    this.waitingFor.delete(c.spec.name);
-    for (const requester of waiting ?? []) this.wire(requester, inc);
+    this.board.ready(c.spec.name, inc);
+    return null;
   }
 
   private async stopChild(c: Child): Promise<void> {
@@ -181,12 +230,13 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
     c.timer = undefined;
     const inc = c.inc;
     if (inc === null) {
-      c.state = 'stopped';
+      if (c.state !== 'idle') c.state = 'stopped';
       return;
     }
     c.state = 'stopping';
     const { ended, timedOut } = await inc.stop();
     c.inc = null;
+    c.lastStats = inc.stats;
     c.state = 'stopped';
     this.log('actor.stopped', {
       actor: c.spec.name,
@@ -203,29 +253,39 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
     for (const c of [...this.children].reverse()) await this.stopChild(c);
   }
 
+  private markGone(c: Child): void {
+    c.gone = true;
+    this.board.gone(c.spec.name);
+  }
+
   private onEnded(c: Child, inc: Incarnation, ended: Ended): void {
     // Peers learn at once, so their links to the dead thread are dropped and re-requested.
     for (const other of this.children) {
-      if (other !== c && other.inc !== null) other.inc.post({ t: 'peer-down', name: c.spec.name });
+      if (other !== c && other.inc !== null && !other.inc.exited) other.inc.post({ t: 'peer-down', name: c.spec.name });
     }
     if (inc.stopping || c.inc !== inc) return;
+    c.state = 'stopped';
     void this.enqueue(() => this.handleExit(c, inc, ended));
   }
 
   private async handleExit(c: Child, inc: Incarnation, ended: Ended): Promise<void> {
     if (c.inc !== inc) return;
     c.inc = null;
+    c.lastStats = inc.stats;
     c.state = 'stopped';
+    if (this.shuttingDown) {
+      this.log('actor.stopped', { actor: c.spec.name, ...(ended.error ? { error: reason(ended.error) } : {}) });
+      return;
+    }
     if (ended.normal) {
       this.log('actor.exit', { actor: c.spec.name, normal: true });
-      if (c.spec.restart !== 'permanent') return;
       c.lastError = null;
+      if (c.spec.restart !== 'permanent') return this.markGone(c);
     } else {
       c.lastError = reason(ended.error);
       this.log('actor.crash', { actor: c.spec.name, threadId: inc.threadId, reason: c.lastError });
-      if (c.spec.restart === 'temporary') return;
+      if (c.spec.restart === 'temporary') return this.markGone(c);
     }
-    if (this.shuttingDown) return;
 
     const now = Date.now();
     const { maxRestarts, withinMs } = this.options.intensity;
@@ -252,49 +312,26 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
       c.timer = undefined;
       void this.enqueue(async () => {
         if (this.shuttingDown || c.state !== 'backoff') return;
-        for (const g of group) {
-          g.restarts++;
-          const why = g !== c ? `rest_for_one after ${c.spec.name}` : ended.normal ? 'exited' : 'crash';
-          this.log('actor.restart', { actor: g.spec.name, reason: why });
-          await this.startChild(g);
-        }
+        // A member of the group may have been hot-restarted meanwhile: restartGroup stops it first.
+        await this.restartGroup(group, (g) =>
+          g !== c ? `rest_for_one after ${c.spec.name}` : ended.normal ? 'exited' : 'crash',
+        );
       });
     }, delayMs);
   }
 
-  private onWorkerMessage(c: Child, inc: Incarnation, msg: Extract<FromWorker, { t: 'connect' | 'log' }>): void {
+  private onWorkerMessage(inc: Incarnation, msg: Extract<FromWorker, { t: 'connect' | 'log' }>): void {
     switch (msg.t) {
       case 'log':
-        this.log(msg.event, { actor: c.spec.name, ...msg.fields });
+        this.log(msg.event, { actor: inc.spec.name, ...msg.fields });
         return;
-      case 'connect': {
-        const target = this.children.find((x) => x.spec.name === msg.to);
-        if (target === undefined) {
-          inc.post({ t: 'connect-error', to: msg.to, message: errors.noSuchActor(msg.to, this.names).message });
-          return;
-        }
-        if (target.state === 'running' && target.inc !== null && !target.inc.stopping) {
-          this.wire(inc, target.inc);
-          return;
-        }
-        let set = this.waitingFor.get(msg.to);
-        if (set === undefined) this.waitingFor.set(msg.to, (set = new Set()));
-        set.add(inc);
+      case 'connect':
+        this.board.request(inc, msg.to);
         return;
-      }
       default: {
         const never: never = msg;
         throw new Error(`unknown worker message ${JSON.stringify(never)}`);
       }
     }
-  }
-
-  /** A direct port from `from` to `to`: their messages never pass through this thread. */
-  private wire(from: Incarnation, to: Incarnation): void {
-    const owner = this.children.find((x) => x.inc === from);
-    if (owner === undefined) return; // the requester is gone
-    const { port1, port2 } = new MessageChannel();
-    to.post({ t: 'inbound', from: owner.spec.name, port: port2 }, [port2]);
-    from.post({ t: 'outbound', to: to.spec.name, port: port1 }, [port1]);
   }
 }

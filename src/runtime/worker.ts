@@ -119,11 +119,11 @@ async function boot(): Promise<void> {
   behaviour = await def.create(ctx);
   const handle = behaviour.handle;
   if (handle !== undefined) {
-    inbox = new Inbox(data.name, data.mailboxCapacity, new Set(def.accepts), (m) => handle(m), crash);
+    inbox = new Inbox(data.name, data.mailboxCapacity, new Set(def.accepts), (m) => handle(m), crash, () => stopping);
   } else if (def.accepts.length > 0) {
     throw errors.badActorModule(data.module, 'it accepts messages but has no `handle`');
   }
-  post({ t: 'ready' });
+  post({ t: 'ready', inbox: inbox !== null });
   if (behaviour.run !== undefined) {
     running = behaviour.run().then(
       () => {

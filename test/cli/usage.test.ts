@@ -15,7 +15,7 @@ test('--help lists every command of the contract and exits 0', async (t) => {
 test('no command prints the usage and exits 2', async (t) => {
   const r = await batchboard([]);
   t.is(r.code, 2);
-  t.regex(r.stdout, /usage: batchboard <command>/);
+  t.regex(r.stderr, /usage: batchboard <command>/);
 });
 
 test('an unknown command is one line naming it, exit 2', async (t) => {

@@ -30,7 +30,7 @@ test('defaults are written down and applied to a minimal spec', (t) => {
     strategy: 'one_for_one',
     intensity: { maxRestarts: 5, withinMs: 10_000 },
     backoff: { initialMs: 100, maxMs: 10_000, resetAfterMs: 30_000 },
-    heartbeat: { intervalMs: 1000, timeoutMs: 4000 },
+    heartbeat: { intervalMs: 1000, timeoutMs: 3000 },
   });
   t.deepEqual(s.status().map((a) => [a.name, a.state, a.threadId]), [['a', 'idle', null]]);
 });
