@@ -61,26 +61,35 @@ export class ControlServer {
 
 function serve(socket: net.Socket, supervisor: Supervisor): void {
   let buf = '';
+  let refused = false;
   let answering: Promise<void> = Promise.resolve();
+  // One at a time, so that answers come back in the order of the requests.
+  const reply = (res: () => Promise<ControlResponse>, last = false) => {
+    answering = answering.then(async () => {
+      const line = JSON.stringify(await res()) + '\n';
+      if (socket.destroyed) return;
+      if (last) socket.end(line);
+      else socket.write(line);
+    });
+  };
+  const tooLong = () => {
+    refused = true;
+    buf = '';
+    reply(async () => ({ ok: false, error: `request longer than ${MAX_REQUEST} bytes` }), true);
+  };
   socket.setEncoding('utf8');
   socket.on('error', () => socket.destroy());
   socket.on('data', (chunk: string) => {
+    if (refused) return;
     buf += chunk;
     let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      // One at a time, so that answers come back in the order of the requests.
-      answering = answering.then(async () => {
-        const res = await answer(line, supervisor);
-        if (!socket.destroyed) socket.write(JSON.stringify(res) + '\n');
-      });
+      if (Buffer.byteLength(line) > MAX_REQUEST) return tooLong();
+      reply(() => answer(line, supervisor));
     }
-    if (buf.length > MAX_REQUEST) {
-      buf = '';
-      const res: ControlResponse = { ok: false, error: `request longer than ${MAX_REQUEST} bytes` };
-      socket.end(JSON.stringify(res) + '\n');
-    }
+    if (Buffer.byteLength(buf) > MAX_REQUEST) tooLong();
   });
 }
 

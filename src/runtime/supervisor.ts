@@ -107,7 +107,8 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
    * starts them again. Rejects when the actor does not become ready again.
    */
   restart(name: string): Promise<void> {
-    const c = this.child(name);
+    const c = this.children.find((x) => x.spec.name === name);
+    if (c === undefined) return Promise.reject(errors.noSuchActor(name, this.names));
     return this.enqueue(async () => {
       if (this.shuttingDown) throw errors.supervisorStopping();
       const group = this.group(c);
@@ -142,7 +143,7 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
       return {
         name: c.spec.name,
         state: c.state,
-        threadId: c.inc?.threadId ?? null,
+        threadId: c.inc !== null && !c.inc.exited ? c.inc.threadId : null,
         restarts: c.restarts,
         lastError: c.lastError,
         mailboxDepth: c.inc === null ? 0 : (s?.mailboxDepth ?? 0),
@@ -156,12 +157,6 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
 
   get names(): string[] {
     return this.children.map((c) => c.spec.name);
-  }
-
-  private child(name: string): Child {
-    const c = this.children.find((x) => x.spec.name === name);
-    if (c === undefined) throw errors.noSuchActor(name, this.names);
-    return c;
   }
 
   /** The actors a restart of `c` takes along: itself, plus those after it under rest_for_one. */
