@@ -48,7 +48,7 @@ test('a transient receiver that finished normally: a later send is refused and c
         { name: 'C', module: fixture('finisher'), restart: 'transient', args: { afterMs: 0 } },
         {
           name: 'S',
-          module: fixture('late-sender'),
+          module: fixture('sender'),
           restart: 'temporary',
           args: { to: 'C', trigger, message: { type: 'work', seq: 0, from: 'S' } },
         },
@@ -67,6 +67,6 @@ test('a transient receiver that finished normally: a later send is refused and c
     what: () => `S's send to the finished C to be refused (S is ${JSON.stringify(statusOf(sup, 'S'))})`,
   });
   t.is(logs.of('actor.crash', 'S')[0]!.fields.reason, gone('C'));
-  t.deepEqual(logs.of('late-sender.sent'), []);
+  t.deepEqual(logs.of('sender.sent'), []);
   t.like(statusOf(sup, 'C'), { state: 'stopped', restarts: 0, lastError: null });
 });

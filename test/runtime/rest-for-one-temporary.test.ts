@@ -20,7 +20,7 @@ test('rest_for_one: after A crashes, the temporary T after it stays stopped whil
         // Before A, so outside the restarted group: it sends to T when told.
         {
           name: 'S',
-          module: fixture('late-sender'),
+          module: fixture('sender'),
           restart: 'temporary',
           args: { to: 'T', trigger: sendNow, message: { type: 'work', seq: 0, from: 'S' } },
         },
