@@ -5,7 +5,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { ActorContext, ActorDefinition, Behaviour, Message } from './actor.ts';
 import type { FromWorker, ToWorker, WorkerData } from './protocol.ts';
 import { Inbox, Outbound } from './link.ts';
-import { errors, serializeError } from './errors.ts';
+import { errors, SendAbandoned, serializeError } from './errors.ts';
 
 const control = parentPort!;
 const data = workerData as WorkerData;
@@ -99,8 +99,7 @@ async function stop(): Promise<void> {
   stopping = true;
   abort.abort();
   for (const link of outbound.values()) link.abandonIfDisconnected();
-  // A producer's send given up because it is stopping is part of stopping, not a crash.
-  if (running !== null) await running.catch(() => {});
+  if (running !== null) await running;
   if (inbox !== null) await inbox.drain();
   await behaviour.stop?.();
   for (const link of outbound.values()) link.close();
@@ -131,7 +130,8 @@ async function boot(): Promise<void> {
         if (!stopping) void stop().catch(crash);
       },
       (err: unknown) => {
-        if (!stopping) crash(err);
+        // A send given up because this actor is stopping is part of stopping, not a crash.
+        if (!(stopping && err instanceof SendAbandoned)) crash(err);
       },
     );
   }
