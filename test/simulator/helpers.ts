@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.ts';
+import { waitFor as poll } from '../wait.ts';
 
 export const SMALL = { batches: 20, students: 200, testRuns: 2_000 };
 
@@ -23,12 +24,7 @@ export async function startSim(t: ExecutionContext, opts: Partial<SimulatorOptio
 
 /** Polls `pred` until it holds; fails with `what` after `timeoutMs`. */
 export async function waitFor(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await pred()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await poll(pred, { what, timeoutMs, intervalMs: 20 });
 }
 
 /** Polls `pred` for `ms` and reports whether it held every time: for "nothing happens" checks. */
