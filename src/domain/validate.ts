@@ -1,0 +1,105 @@
+// Validation at the edges, written from CONTRACTS §1-§3: one function per source record, each
+// returning the record or the reason it is rejected. Pure: no I/O.
+import type { Batch, Student, TestRun } from './records.ts';
+
+export const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** §3: a line over 64 KiB (its bytes without the terminator) is bad. */
+export const MAX_LINE_BYTES = 65_536;
+
+/** An ISO-8601 UTC timestamp with milliseconds that names a real instant. */
+export function isTimestamp(v: unknown): v is string {
+  if (typeof v !== 'string' || !TIMESTAMP_RE.test(v)) return false;
+  const ms = Date.parse(v);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === v;
+}
+
+export function isDate(v: unknown): v is string {
+  return typeof v === 'string' && DATE_RE.test(v) && isTimestamp(`${v}T00:00:00.000Z`);
+}
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const bad = <T>(reason: string): Checked<T> => ({ ok: false, reason });
+
+/** One entry of a 200 page's `batches` array (§1). */
+export function checkBatch(b: unknown): Checked<Batch> {
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) return bad('not an object');
+  const o = b as Record<string, unknown>;
+  if (!isInt(o['id']) || o['id'] <= 0) return bad('id is not a positive integer');
+  if (typeof o['name'] !== 'string' || o['name'] === '') return bad('name is not a non-empty string');
+  const startDate = o['start_date'] ?? null;
+  if (startDate !== null && !isDate(startDate)) return bad('start_date is neither null nor YYYY-MM-DD');
+  if (!isTimestamp(o['created_at'])) return bad('created_at is not YYYY-MM-DDTHH:MM:SS.sssZ');
+  return { ok: true, value: { id: o['id'], name: o['name'], start_date: startDate as string | null, created_at: o['created_at'] } };
+}
+
+/** One row of the source `students` table, as better-sqlite3 returns it (§2). */
+export function checkStudent(row: Record<string, unknown>): Checked<Student> {
+  const id = row['id'];
+  if (!isInt(id)) return bad('id is not an INTEGER');
+  if (typeof row['name'] !== 'string') return bad('name is not TEXT');
+  const email = row['email'] ?? null;
+  if (email !== null && typeof email !== 'string') return bad('email is neither TEXT nor NULL');
+  if (!isInt(row['batch_id'])) return bad('batch_id is not an INTEGER');
+  if (!isTimestamp(row['created_at'])) return bad('created_at is not YYYY-MM-DDTHH:MM:SS.sssZ');
+  return { ok: true, value: { id, name: row['name'], email, batch_id: row['batch_id'], created_at: row['created_at'] } };
+}
+
+export type LineResult = { kind: 'blank' } | { kind: 'run'; run: TestRun } | { kind: 'bad'; reason: string };
+
+const BLANK: LineResult = { kind: 'blank' };
+
+/**
+ * One complete line of the log (§3), without its `\n`; a trailing `\r` is dropped. `bytes` is the
+ * line's length in bytes when the caller knows it (it saves measuring).
+ */
+export function checkLine(line: string, bytes = -1): LineResult {
+  const text = line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+  if (text.length === 0) return BLANK;
+  // A string of n UTF-16 units has between n and 3n bytes: measure only when it could be over.
+  if (text.length * 3 > MAX_LINE_BYTES) {
+    const n = bytes >= 0 ? bytes - (text.length < line.length ? 1 : 0) : Buffer.byteLength(text);
+    if (n > MAX_LINE_BYTES) return { kind: 'bad', reason: `line over ${MAX_LINE_BYTES} bytes` };
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return { kind: 'bad', reason: 'not JSON' };
+  }
+  return checkRun(v);
+}
+
+/** A parsed log line's value (§3). */
+export function checkRun(v: unknown): LineResult {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { kind: 'bad', reason: 'not a JSON object' };
+  const o = v as Record<string, unknown>;
+  const id = o['id'];
+  const student = o['student_id'];
+  const lesson = o['lesson_id'];
+  const passing = o['passing_count'];
+  const failure = o['failure_count'];
+  const created = o['created_at'];
+  if (id === undefined) return missing(o, 'id');
+  if (student === undefined) return missing(o, 'student_id');
+  if (lesson === undefined) return missing(o, 'lesson_id');
+  if (passing === undefined) return missing(o, 'passing_count');
+  if (failure === undefined) return missing(o, 'failure_count');
+  if (created === undefined) return missing(o, 'created_at');
+  if (typeof id !== 'string' || id === '') return { kind: 'bad', reason: 'id is not a non-empty string' };
+  if (!isInt(student)) return { kind: 'bad', reason: 'student_id is not an integer' };
+  if (!isInt(lesson)) return { kind: 'bad', reason: 'lesson_id is not an integer' };
+  if (!isInt(passing)) return { kind: 'bad', reason: 'passing_count is not an integer' };
+  if (!isInt(failure)) return { kind: 'bad', reason: 'failure_count is not an integer' };
+  if (passing < 0 || failure < 0) return { kind: 'bad', reason: 'negative count' };
+  if (!isTimestamp(created)) return { kind: 'bad', reason: 'created_at is not YYYY-MM-DDTHH:MM:SS.sssZ' };
+  return { kind: 'run', run: { id, student_id: student, lesson_id: lesson, passing_count: passing, failure_count: failure, created_at: created } };
+}
+
+// `undefined` may also be a key present with no JSON value, which JSON cannot hold: so it is missing.
+function missing(o: Record<string, unknown>, field: string): LineResult {
+  return { kind: 'bad', reason: Object.hasOwn(o, field) ? `${field} is not valid` : `field '${field}' missing` };
+}
