@@ -1,6 +1,7 @@
 // Flags and environment → one typed, validated config. Every check fails with a UsageError that
 // names the flag and what was wrong with it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolve as resolvePath } from 'node:path';
 import { UsageError } from './errors.ts';
 
 export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
@@ -72,3 +73,8 @@ export function controlSocketPath(warehouse: string): string {
 }
 
 export const DEFAULT_WAREHOUSE = 'data/warehouse.db';
+
+/** What a warehouse is built from, as stored in it: the API URL and the two source files' absolute paths. */
+export function sourcesId(s: { api: string; students: string; log: string }): string {
+  return JSON.stringify({ api: s.api.replace(/\/+$/, ''), students: resolvePath(s.students), log: resolvePath(s.log) });
+}

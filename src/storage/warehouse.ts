@@ -18,6 +18,8 @@ export interface OpenOptions {
    * its sources: opened with other sources, it would resume at offsets that mean nothing there.
    */
   sources: string;
+  /** `rebuild`: the warehouse is about to be rewritten from these sources, whatever it was built from. */
+  replaceSources?: boolean;
 }
 
 type Db = Database.Database;
@@ -42,7 +44,7 @@ export class Warehouse {
     try {
       migrate(db, path);
       const w = new Warehouse(path, db, opts.minLessons);
-      w.checkSources(opts.sources);
+      w.checkSources(opts.sources, opts.replaceSources === true);
       w.useMinLessons(opts.minLessons);
       return w;
     } catch (err) {
@@ -169,9 +171,9 @@ export class Warehouse {
     })();
   }
 
-  private checkSources(sources: string): void {
+  private checkSources(sources: string, replace: boolean): void {
     const stored = this.meta('sources');
-    if (stored === undefined) {
+    if (stored === undefined || replace) {
       this.setMeta('sources', sources);
       return;
     }
