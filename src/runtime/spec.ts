@@ -20,6 +20,12 @@ export interface ChildSpec {
   startTimeoutMs?: number;
   /** Structured-cloned into the actor as ctx.args. */
   args?: unknown;
+  /**
+   * Siblings with one group name behave as a nested one_for_one supervisor inside a rest_for_one
+   * one: a restart of a member takes along the actors after it that are outside its group, not
+   * its group's members. Under one_for_one it changes nothing.
+   */
+  group?: string;
 }
 
 export interface SupervisorOptions {
@@ -37,7 +43,7 @@ export interface SupervisorOptions {
   heartbeat?: { intervalMs: number; timeoutMs: number };
 }
 
-export type ResolvedChild = Required<Omit<ChildSpec, 'args'>> & { args: unknown };
+export type ResolvedChild = Required<Omit<ChildSpec, 'args' | 'group'>> & { args: unknown; group: string | null };
 
 export interface Resolved {
   children: ResolvedChild[];
@@ -88,6 +94,14 @@ function cloneable(where: string, args: unknown): unknown {
   return args;
 }
 
+function groupName(where: string, v: unknown): string | null {
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || !/^[A-Za-z][\w-]*$/.test(v)) {
+    throw errors.specField(where, 'group', 'must be a string of letters, digits, _ or -, starting with a letter');
+  }
+  return v;
+}
+
 export function resolveChild(spec: ChildSpec, index: number): ResolvedChild {
   const where = `children[${index}]`;
   if (spec === null || typeof spec !== 'object') throw errors.specField('options', where, 'must be an object');
@@ -109,6 +123,7 @@ export function resolveChild(spec: ChildSpec, index: number): ResolvedChild {
     mailboxCapacity: positiveInt(where, 'mailboxCapacity', spec.mailboxCapacity, DEFAULTS.mailboxCapacity),
     startTimeoutMs: positiveInt(where, 'startTimeoutMs', spec.startTimeoutMs, DEFAULTS.startTimeoutMs),
     args: cloneable(where, spec.args),
+    group: groupName(where, spec.group),
   };
 }
 

@@ -159,10 +159,14 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
     return this.children.map((c) => c.spec.name);
   }
 
-  /** The actors a restart of `c` takes along: itself, plus those after it under rest_for_one. */
+  /**
+   * The actors a restart of `c` takes along: itself, plus under rest_for_one those after it that
+   * are not in its group (a group is a nested one_for_one).
+   */
   private group(c: Child): Child[] {
     if (this.options.strategy === 'one_for_one') return [c];
-    return this.children.slice(this.children.indexOf(c));
+    const rest = this.children.slice(this.children.indexOf(c) + 1);
+    return [c, ...rest.filter((g) => c.spec.group === null || g.spec.group !== c.spec.group)];
   }
 
   private enqueue<T>(op: () => Promise<T>): Promise<T> {

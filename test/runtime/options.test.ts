@@ -25,6 +25,7 @@ test('defaults are written down and applied to a minimal spec', (t) => {
         mailboxCapacity: DEFAULTS.mailboxCapacity,
         startTimeoutMs: DEFAULTS.startTimeoutMs,
         args: undefined,
+        group: null,
       },
     ],
     strategy: 'one_for_one',
