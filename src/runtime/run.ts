@@ -9,6 +9,8 @@ export interface RunOptions extends SupervisorOptions {
   /** Where the control socket listens; none when absent. */
   controlSocket?: string;
   log?: Logger;
+  /** Called once the supervisor exists, before its actors start: for a caller that shows its status. */
+  onSupervisor?: (supervisor: Supervisor) => void;
 }
 
 /**
@@ -19,6 +21,7 @@ export async function runSupervisor(opts: RunOptions): Promise<SupervisorExit> {
   const log = opts.log ?? jsonLineLogger();
   const supervisor = new Supervisor(opts, log);
   const control = opts.controlSocket ? await ControlServer.listen(opts.controlSocket, supervisor) : null;
+  opts.onSupervisor?.(supervisor);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;

@@ -166,7 +166,7 @@ export class Warehouse {
     const stored = this.meta('min_lessons');
     if (stored === String(min)) return;
     this.db.transaction(() => {
-      if (stored !== undefined) this.db.prepare(RECOUNT_QUALIFIED).run(min, new Date().toISOString());
+      if (stored !== undefined) this.db.prepare(RECOUNT_QUALIFIED).run({ min, now: new Date().toISOString() });
       this.setMeta('min_lessons', String(min));
     })();
   }
@@ -196,9 +196,9 @@ export class Warehouse {
 
 const RECOUNT_QUALIFIED = `
 UPDATE batches SET
-  qualified_students = (SELECT count(*) FROM students s WHERE s.batch_id = batches.id AND s.completed >= ?1),
-  updated_at = ?2
-WHERE qualified_students != (SELECT count(*) FROM students s WHERE s.batch_id = batches.id AND s.completed >= ?1)`;
+  qualified_students = (SELECT count(*) FROM students s WHERE s.batch_id = batches.id AND s.completed >= @min),
+  updated_at = @now
+WHERE qualified_students != (SELECT count(*) FROM students s WHERE s.batch_id = batches.id AND s.completed >= @min)`;
 
 function prepare(db: Db) {
   return {
