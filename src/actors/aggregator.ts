@@ -1,0 +1,175 @@
+// The Aggregator: the only writer of the warehouse. Each record message is applied together with
+// the source offset it reaches, in one transaction; messages that arrive together share one
+// commit (group commit), and each source is then told what is committed.
+import { defineActor } from '../runtime/index.ts';
+import { Warehouse } from '../storage/warehouse.ts';
+import type { SourceName } from '../domain/records.ts';
+import { ACTORS, type Committed, type ToAggregator, type ToSource } from './messages.ts';
+
+export interface AggregatorArgs {
+  warehouse: string;
+  minLessons: number;
+  /** sourcesId() of what the warehouse is built from. */
+  sources: string;
+  /** A transaction open this long, or holding this many records, commits without waiting for a quiet moment. */
+  commitMaxMs?: number;
+  commitMaxRecords?: number;
+}
+
+const SOURCES: readonly SourceName[] = ['batches', 'students', 'test_runs'];
+
+export default defineActor<ToAggregator, ToSource>({
+  accepts: ['hello', 'batches', 'students', 'runs'],
+  create(ctx) {
+    const args = ctx.args as AggregatorArgs;
+    const maxMs = args.commitMaxMs ?? 50;
+    const maxRecords = args.commitMaxRecords ?? 200_000;
+    const w = Warehouse.open(args.warehouse, { minLessons: args.minLessons, sources: args.sources });
+    const sessions = new Map<SourceName, string>();
+    // Acks: the newest per source, at most one in flight per source (a slow source coalesces them).
+    const acks = new Map<SourceName, Committed>();
+    const acking = new Set<SourceName>();
+    const applied = { batches: 0, students: 0, completions: 0, runs: 0, rejected: 0 };
+    let dropped = 0;
+    let commits = 0;
+    let txStart = 0;
+    let txRecords = 0;
+    let scheduled = false;
+    let oldestReadAt = 0;
+    let lastFreshMs = 0;
+    let windowStart = Date.now();
+    let windowRuns = 0;
+    let rate = 0;
+
+    const ack = (source: SourceName): void => {
+      if (acking.has(source)) return;
+      const msg = acks.get(source);
+      if (msg === undefined) return;
+      acks.delete(source);
+      acking.add(source);
+      // Not awaited: a source restarting must not hold up commits. A lost ack is harmless (it is
+      // status only; sources resume from the warehouse).
+      ctx
+        .send(ACTORS[source], msg)
+        .catch(() => {})
+        .finally(() => {
+          acking.delete(source);
+          ack(source);
+        });
+    };
+
+    const flush = (): void => {
+      scheduled = false;
+      if (!w.inTransaction) return;
+      w.commit();
+      commits++;
+      const now = Date.now();
+      if (oldestReadAt > 0) lastFreshMs = now - oldestReadAt;
+      oldestReadAt = 0;
+      txRecords = 0;
+      if (now - windowStart >= 1000) {
+        rate = Math.round((windowRuns * 1000) / (now - windowStart));
+        windowStart = now;
+        windowRuns = 0;
+      }
+      for (const s of SOURCES) ack(s);
+      ctx.publish({
+        commits,
+        ...applied,
+        dropped,
+        runs_per_s: rate,
+        commit_ms_after_read: lastFreshMs,
+      });
+    };
+
+    // Commit once the messages already delivered are applied: setImmediate runs after the
+    // event-loop phase that delivers port messages, so a burst shares one commit, and a lone
+    // message commits at once.
+    const schedule = (records: number): void => {
+      txRecords += records;
+      if (txRecords >= maxRecords || Date.now() - txStart >= maxMs) return flush();
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    };
+
+    const begin = (session: string, source: SourceName): string | null => {
+      if (sessions.get(source) !== session) {
+        dropped++;
+        return null;
+      }
+      if (!w.inTransaction) {
+        w.begin();
+        txStart = Date.now();
+      }
+      return new Date().toISOString();
+    };
+
+    return {
+      handle(msg) {
+        switch (msg.type) {
+          case 'hello': {
+            // Answer from what is committed, with everything before this hello applied.
+            flush();
+            sessions.set(msg.source, msg.session);
+            const to = ACTORS[msg.source];
+            const reply = (m: ToSource, transfer?: ArrayBuffer[]) => void ctx.send(to, m, transfer).catch(() => {});
+            switch (msg.source) {
+              case 'batches':
+                return reply({ type: 'resume', source: 'batches', session: msg.session, offset: w.offset('batches') });
+              case 'students': {
+                const known = w.knownStudentIds();
+                return reply({ type: 'resume', source: 'students', session: msg.session, offset: w.offset('students'), known }, [known.buffer as ArrayBuffer]);
+              }
+              case 'test_runs':
+                return reply({ type: 'resume', source: 'test_runs', session: msg.session, offset: w.offset('test_runs') });
+              default: {
+                const never: never = msg.source;
+                throw new Error(`hello from unknown source ${String(never)}`);
+              }
+            }
+          }
+          case 'batches': {
+            const now = begin(msg.session, 'batches');
+            if (now === null) return;
+            applied.batches += w.applyBatches(msg.batches, now);
+            applied.rejected += w.reject(msg.rejected, now);
+            w.setOffset('batches', msg.cursor, now);
+            acks.set('batches', { type: 'committed', source: 'batches', session: msg.session, offset: msg.cursor });
+            return schedule(msg.batches.length + msg.rejected.length);
+          }
+          case 'students': {
+            const now = begin(msg.session, 'students');
+            if (now === null) return;
+            applied.students += w.applyStudents(msg.students, now);
+            applied.rejected += w.reject(msg.rejected, now);
+            w.setOffset('students', msg.offset, now);
+            acks.set('students', { type: 'committed', source: 'students', session: msg.session, offset: msg.offset });
+            return schedule(msg.students.length + msg.rejected.length);
+          }
+          case 'runs': {
+            const now = begin(msg.session, 'test_runs');
+            if (now === null) return;
+            applied.completions += w.applyCompletions(msg.completions, now);
+            applied.rejected += w.reject(msg.rejected, now);
+            applied.runs += msg.runs;
+            windowRuns += msg.runs;
+            w.setOffset('test_runs', msg.offset, now);
+            if (oldestReadAt === 0 || msg.readAt < oldestReadAt) oldestReadAt = msg.readAt;
+            acks.set('test_runs', { type: 'committed', source: 'test_runs', session: msg.session, offset: msg.offset });
+            return schedule(msg.runs + msg.rejected.length);
+          }
+          default: {
+            const never: never = msg;
+            throw new Error(`unexpected message ${JSON.stringify(never)}`);
+          }
+        }
+      },
+      stop() {
+        flush();
+        w.close();
+      },
+    };
+  },
+});
