@@ -1,0 +1,123 @@
+// The fast path of the log parser: the line every writer of §3 prints most (the simulator's and
+// Flatiron's canonical form) is read straight from the bytes, with no string and no JSON.parse:
+//
+//   {"id": "tr-000000042", "student_id": 42, "lesson_id": 17, "passing_count": 12, "failure_count": 0, "created_at": "2024-03-02T10:00:00.000Z"}
+//
+// It accepts only lines on which `checkLine` (domain/validate.ts) would return the same valid run;
+// anything else (other key order, white space, escapes, non-ASCII, negative or non-integer
+// numbers, \r\n, extra keys) returns -1 and goes to the general path, checkLine itself.
+// test/actors/log-tailer-fast-parse.test.ts holds the two to agreement; bench/splitter.ts measures
+// what it buys (JSON.parse per line is most of the cost otherwise).
+import { isDate, MAX_LINE_BYTES } from '../domain/validate.ts';
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+const ID = ascii('{"id": "');
+const STUDENT = ascii('", "student_id": ');
+const LESSON = ascii(', "lesson_id": ');
+const PASSING = ascii(', "passing_count": ');
+const FAILURE = ascii(', "failure_count": ');
+const CREATED = ascii(', "created_at": "');
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const NL = 0x0a;
+
+/** What the last successful `parseCanonical` read. Module state, not an object per line. */
+export const parsed = { student: 0, lesson: 0, passing: 0, failure: 0 };
+
+/** The last date (as YYYYMMDD) found valid: consecutive lines almost always share it. */
+let validDate = -1;
+
+/** Where `lit` ends, or -1 when the bytes at `i` are not `l`. */
+function lit(b: Uint8Array, i: number, end: number, l: Uint8Array): number {
+  if (i + l.length > end) return -1;
+  for (let k = 0; k < l.length; k++) if (b[i + k] !== l[k]) return -1;
+  return i + l.length;
+}
+
+let num = 0;
+
+/**
+ * A non-negative JSON integer of at most 15 digits (always a safe integer): sets `num`, returns
+ * where it ends, or -1. A 16th digit fails the literal that follows, so it goes to the general path.
+ */
+function int(b: Uint8Array, i: number, end: number): number {
+  if (i >= end) return -1;
+  let c = b[i]!;
+  if (c === 0x30) {
+    num = 0;
+    return i + 1;
+  }
+  if (c < 0x31 || c > 0x39) return -1;
+  let v = c - 0x30;
+  const stop = Math.min(end, i + 15);
+  let j = i + 1;
+  for (; j < stop; j++) {
+    c = b[j]!;
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+  }
+  num = v;
+  return j;
+}
+
+// A non-digit is so negative that any sum it enters is negative.
+const digit = (b: Uint8Array, i: number): number => {
+  const d = b[i]! - 0x30;
+  return d >= 0 && d <= 9 ? d : -1e9;
+};
+
+/** `YYYY-MM-DDTHH:MM:SS.sssZ` naming a real instant, exactly as `isTimestamp` decides. */
+function timestamp(b: Uint8Array, i: number): boolean {
+  if (b[i + 4] !== 0x2d || b[i + 7] !== 0x2d || b[i + 10] !== 0x54 || b[i + 13] !== 0x3a || b[i + 16] !== 0x3a || b[i + 19] !== 0x2e || b[i + 23] !== 0x5a) {
+    return false;
+  }
+  const date = (digit(b, i) * 1000 + digit(b, i + 1) * 100 + digit(b, i + 2) * 10 + digit(b, i + 3)) * 10_000 + (digit(b, i + 5) * 10 + digit(b, i + 6)) * 100 + digit(b, i + 8) * 10 + digit(b, i + 9);
+  if (date < 0) return false;
+  const hh = digit(b, i + 11) * 10 + digit(b, i + 12);
+  const mm = digit(b, i + 14) * 10 + digit(b, i + 15);
+  const ss = digit(b, i + 17) * 10 + digit(b, i + 18);
+  const ms = digit(b, i + 20) + digit(b, i + 21) + digit(b, i + 22);
+  // A real instant: Date.parse rolls 24:00 or :60 over and the round trip of isTimestamp fails.
+  if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59 || ms < 0) return false;
+  if (date === validDate) return true;
+  const text = String.fromCharCode(...b.subarray(i, i + 10));
+  if (!isDate(text)) return false;
+  validDate = date;
+  return true;
+}
+
+/**
+ * Reads the canonical line starting at `i` (bytes up to `end` are data). On success fills `parsed`
+ * and returns the index of the `\n` that ends the line; -1 sends the line to the general path.
+ */
+export function parseCanonical(b: Uint8Array, start: number, end: number): number {
+  let i = lit(b, start, end, ID);
+  if (i < 0) return -1;
+  // The id: printable ASCII without quote or backslash, so that its JSON value is its bytes.
+  const idStart = i;
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (c === QUOTE) break;
+    if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
+  }
+  if (i === idStart || i >= end) return -1;
+  if ((i = lit(b, i, end, STUDENT)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  const student = num;
+  if ((i = lit(b, i, end, LESSON)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  const lesson = num;
+  if ((i = lit(b, i, end, PASSING)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  const passing = num;
+  if ((i = lit(b, i, end, FAILURE)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  const failure = num;
+  if ((i = lit(b, i, end, CREATED)) < 0) return -1;
+  if (i + 27 > end || !timestamp(b, i)) return -1;
+  i += 24;
+  if (b[i] !== QUOTE || b[i + 1] !== 0x7d || b[i + 2] !== NL || i + 2 - start > MAX_LINE_BYTES) return -1;
+  parsed.student = student;
+  parsed.lesson = lesson;
+  parsed.passing = passing;
+  parsed.failure = failure;
+  return i + 2;
+}

@@ -1,0 +1,83 @@
+// The LogTailer reads the canonical line straight from its bytes (sources/log-parse.ts). That fast
+// path may only ever accept what checkLine (domain/validate.ts, the contract's validation) accepts,
+// with the same values: here every one-byte mutation, cut and odd value of canonical lines is put
+// to both.
+import test from 'ava';
+import { parseCanonical, parsed } from '../../src/sources/log-parse.ts';
+import { checkLine } from '../../src/domain/validate.ts';
+
+const line = (id: string, s: string, l: string, p: string, f: string, ts: string) =>
+  `{"id": "${id}", "student_id": ${s}, "lesson_id": ${l}, "passing_count": ${p}, "failure_count": ${f}, "created_at": "${ts}"}`;
+
+const BASE = [
+  line('tr-000000042', '42', '17', '12', '0', '2024-03-02T10:00:00.000Z'),
+  line('x', '0', '0', '0', '0', '2024-02-29T23:59:59.999Z'),
+  line('tr-1', '999999999999999', '65535', '7', '3', '1999-12-31T00:00:00.000Z'),
+];
+
+const ODD = [
+  line('tr-1', '9999999999999999', '1', '1', '0', '2024-01-01T00:00:00.000Z'), // 16 digits
+  line('tr-1', '-1', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('tr-1', '1', '1', '-1', '0', '2024-01-01T00:00:00.000Z'),
+  line('tr-1', '-0', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('tr-1', '01', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('tr-1', '1.0', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('tr-1', '1e2', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('tr-1', '1', '1', '1', '0', '2023-02-29T00:00:00.000Z'),
+  line('tr-1', '1', '1', '1', '0', '2024-02-30T00:00:00.000Z'),
+  line('tr-1', '1', '1', '1', '0', '2024-13-01T00:00:00.000Z'),
+  line('tr-1', '1', '1', '1', '0', '2024-01-01T24:00:00.000Z'),
+  line('tr-1', '1', '1', '1', '0', '2024-01-01T23:60:00.000Z'),
+  line('tr-1', '1', '1', '1', '0', '2024-01-01T23:59:60.000Z'),
+  line('tr-1', '1', '1', '1', '0', '0000-01-01T00:00:00.000Z'),
+  line('tr-1', '1', '1', '1', '0', '2024-01-01T00:00:00.000+'),
+  line('', '1', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('a\\"b', '1', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('a\\u0041', '1', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('Zoë', '1', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('a\tb', '1', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+  line('x'.repeat(65_536), '1', '1', '1', '0', '2024-01-01T00:00:00.000Z'), // over 64 KiB
+  line('x'.repeat(65_536 - 150), '1', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
+];
+
+/** What each reader makes of `text` (one line, without its \n). */
+function both(text: string): { fast: number[] | null; slow: number[] | null } {
+  const bytes = Buffer.from(text + '\n');
+  const end = parseCanonical(bytes, 0, bytes.length);
+  const fast = end >= 0 ? [end, parsed.student, parsed.lesson, parsed.passing, parsed.failure] : null;
+  const r = checkLine(text);
+  const slow = r.kind === 'run' ? [bytes.length - 1, r.run.student_id, r.run.lesson_id, r.run.passing_count, r.run.failure_count] : null;
+  return { fast, slow };
+}
+
+test('the canonical fast path accepts only what checkLine accepts, with the same values', (t) => {
+  const texts = [...BASE, ...ODD];
+  // Every byte of each base line replaced by a few others, removed, or the line cut there.
+  const swaps = ['', ' ', '"', '\\', '0', '9', '-', 'a', '}', '{', ',', ':', '\r', '\u00e9'];
+  for (const base of BASE) {
+    for (let i = 0; i < base.length; i++) {
+      for (const c of swaps) texts.push(base.slice(0, i) + c + base.slice(i + 1));
+      texts.push(base.slice(0, i));
+      texts.push(base.slice(0, i) + ' ' + base.slice(i));
+    }
+    texts.push(base + '\r', base + ' ', ' ' + base, base + base);
+  }
+  let accepted = 0;
+  for (const text of texts) {
+    const { fast, slow } = both(text);
+    if (fast === null) continue;
+    accepted++;
+    t.deepEqual(fast, slow, `the fast path read ${JSON.stringify(text.slice(0, 200))} as checkLine does`);
+  }
+  t.true(accepted >= BASE.length + 1, 'and it does take the canonical lines');
+  for (const text of BASE) t.not(both(text).fast, null, `fast path taken for ${text}`);
+  // The line over 64 KiB is for checkLine to reject.
+  t.is(both(ODD[20]!).fast, null);
+  t.not(both(ODD[21]!).fast, null);
+});
+
+test('a line cut anywhere by the end of the data is never taken by the fast path', (t) => {
+  const bytes = Buffer.from(BASE[0] + '\n');
+  for (let end = 0; end < bytes.length; end++) t.is(parseCanonical(bytes, 0, end), -1, `cut at ${end}`);
+  t.is(parseCanonical(bytes, 0, bytes.length), bytes.length - 1);
+});
