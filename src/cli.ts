@@ -20,7 +20,7 @@ const COMMANDS: Record<string, Command> = {
   start: {
     usage: 'start --api URL --students PATH --log PATH --warehouse PATH [--min-lessons 3] [--since YYYY-MM-DD]',
     summary: 'run the pipeline until SIGINT/SIGTERM; with no sources named, run the demo on simulated sources',
-    pending: 'the streaming pipeline (issue 4)',
+    load: () => import('./start.ts'),
   },
   simulate: {
     usage: 'simulate --dir DIR [--port N] [--seed N] ...',
@@ -30,17 +30,17 @@ const COMMANDS: Record<string, Command> = {
   rebuild: {
     usage: 'rebuild --api URL --students PATH --log PATH --warehouse PATH',
     summary: 'compute the warehouse from scratch over everything the sources hold now',
-    pending: 'the batch computation (issue 4)',
+    load: () => import('./batch/rebuild.ts'),
   },
   verify: {
     usage: 'verify --api URL --students PATH --log PATH --warehouse PATH',
     summary: 'recompute from scratch and compare with the warehouse (exit 1 on differences)',
-    pending: 'the batch computation (issue 4)',
+    load: () => import('./batch/verify.ts'),
   },
   top: {
     usage: 'top [--warehouse PATH] [--limit N] [--json]',
     summary: 'print the leaderboard',
-    pending: 'the warehouse (issue 4)',
+    load: () => import('./top.ts'),
   },
   status: {
     usage: 'status [--warehouse PATH] [--json]',

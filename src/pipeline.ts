@@ -1,0 +1,57 @@
+// The pipeline as the supervisor runs it: the Aggregator first, then the three sources as a group
+// under rest_for_one. A restart of the Aggregator takes the sources along (what they had sent to
+// it and was not committed is read again from the stored offsets); a restart of one source takes
+// nobody, because each resumes from its own stored offset.
+import { fileURLToPath } from 'node:url';
+import type { ChildSpec, RunOptions } from './runtime/index.ts';
+import type { AggregatorArgs } from './actors/aggregator.ts';
+import type { BatchFetcherArgs } from './actors/batch-fetcher.ts';
+import type { StudentWatcherArgs } from './actors/student-watcher.ts';
+import type { LogTailerArgs } from './actors/log-tailer.ts';
+import { ACTORS } from './actors/messages.ts';
+import { controlSocketPath, sourcesId } from './config.ts';
+
+export interface PipelineConfig {
+  api: string;
+  token?: string;
+  students: string;
+  log: string;
+  warehouse: string;
+  minLessons: number;
+  since?: string;
+  /** Tuning, for tests and benchmarks. */
+  batchPollMs?: number;
+  studentPollMs?: number;
+  logPollMs?: number;
+  /** The warehouse's `sources` identity; sourcesId() of the three sources unless given. */
+  sourcesId?: string;
+}
+
+const actor = (file: string): string => fileURLToPath(new URL(`./actors/${file}`, import.meta.url));
+
+export function pipelineChildren(c: PipelineConfig): ChildSpec[] {
+  const aggregator: AggregatorArgs = { warehouse: c.warehouse, minLessons: c.minLessons, sources: c.sourcesId ?? sourcesId(c) };
+  const fetcher: BatchFetcherArgs = {
+    api: c.api,
+    ...(c.token !== undefined && { token: c.token }),
+    ...(c.since !== undefined && { since: c.since }),
+    ...(c.batchPollMs !== undefined && { pollMs: c.batchPollMs }),
+  };
+  const watcher: StudentWatcherArgs = { students: c.students, ...(c.studentPollMs !== undefined && { pollMs: c.studentPollMs }) };
+  const tailer: LogTailerArgs = { log: c.log, ...(c.logPollMs !== undefined && { pollMs: c.logPollMs }) };
+  return [
+    // The Aggregator's graceful stop commits what it holds; the mailbox it drains first is bounded.
+    { name: ACTORS.aggregator, module: actor('aggregator.ts'), args: aggregator, mailboxCapacity: 256, shutdownMs: 2500 },
+    { name: ACTORS.batches, module: actor('batch-fetcher.ts'), args: fetcher, group: 'sources', shutdownMs: 1000 },
+    { name: ACTORS.students, module: actor('student-watcher.ts'), args: watcher, group: 'sources', shutdownMs: 1000 },
+    { name: ACTORS.test_runs, module: actor('log-tailer.ts'), args: tailer, group: 'sources', shutdownMs: 1000 },
+  ];
+}
+
+export function pipelineOptions(c: PipelineConfig): RunOptions {
+  return {
+    children: pipelineChildren(c),
+    strategy: 'rest_for_one',
+    controlSocket: controlSocketPath(c.warehouse),
+  };
+}

@@ -1,0 +1,192 @@
+// End-to-end plumbing: the simulator in the test process, `batchboard start` as a real child
+// process over its sources, and the warehouse compared with what the simulator's ledger says it
+// must hold (src/simulator/expected.ts computes that from CONTRACTS' definitions, never from the
+// pipeline's code).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExecutionContext } from 'ava';
+import Database from 'better-sqlite3';
+import { startSimulator, type ExpectOptions, type Simulator, type SimulatorOptions } from '../../src/simulator/index.ts';
+import { waitFor } from '../wait.ts';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/batchboard.mjs', import.meta.url));
+
+export function tempDir(t: ExecutionContext, prefix = 'bb-e2e-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function startSim(t: ExecutionContext, dir: string, opts: Partial<SimulatorOptions> = {}): Promise<Simulator> {
+  const sim = await startSimulator({ dir: path.join(dir, 'sources'), history: { batches: 30, students: 600, testRuns: 20_000 }, live: false, ...opts });
+  t.teardown(() => sim.close());
+  return sim;
+}
+
+/** `batchboard start` on the simulator's sources, as a child process that the test can kill. */
+export class Pipeline {
+  child: ChildProcess | null = null;
+  stderr = '';
+  starts = 0;
+  readonly warehouse: string;
+
+  constructor(
+    private readonly t: ExecutionContext,
+    private readonly sim: Simulator,
+    dir: string,
+    private readonly extra: string[] = [],
+  ) {
+    this.warehouse = path.join(dir, 'warehouse.db');
+    t.teardown(() => {
+      this.child?.kill('SIGKILL');
+    });
+  }
+
+  get args(): string[] {
+    return ['start', '--api', this.sim.apiUrl, '--students', this.sim.studentsPath, '--log', this.sim.logPath, '--warehouse', this.warehouse, '--api-poll-ms', '100', ...this.extra];
+  }
+
+  start(): ChildProcess {
+    if (this.child !== null && this.child.exitCode === null && this.child.signalCode === null) throw new Error('the pipeline is already running');
+    this.starts++;
+    const child = spawn(process.execPath, [BIN, ...this.args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      this.stderr += d;
+      if (this.stderr.length > 2_000_000) this.stderr = this.stderr.slice(-1_000_000);
+    });
+    child.stdout!.resume();
+    this.child = child;
+    return child;
+  }
+
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited(): Promise<number | string> {
+    const c = this.child;
+    if (c === null) return Promise.resolve('never started');
+    if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve(c.exitCode ?? c.signalCode!);
+    return new Promise((resolve) => c.once('exit', (code, signal) => resolve(code ?? signal!)));
+  }
+
+  async kill9(): Promise<void> {
+    this.child?.kill('SIGKILL');
+    await this.exited();
+  }
+
+  /** Sends `signal` and returns the exit code and how long the exit took. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | string; ms: number }> {
+    const started = Date.now();
+    this.child?.kill(signal);
+    const code = await this.exited();
+    return { code, ms: Date.now() - started };
+  }
+
+  /** Lines of the supervisor's JSON log with this event. */
+  events(event: string): Record<string, unknown>[] {
+    return this.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e['event'] === event);
+  }
+}
+
+export interface WarehouseRows {
+  batches: Record<string, unknown>[];
+  students: Record<string, unknown>[];
+  rejected: { batches: number; students: number; test_runs: number };
+}
+
+/** The warehouse as an analyst reads it: read-only, one consistent snapshot. */
+export function readRows(file: string): WarehouseRows | null {
+  if (!fs.existsSync(file)) return null;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 2000');
+    return db.transaction(() => {
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+      if (!tables.includes('batches')) return null;
+      const batches = db.prepare('SELECT id, name, start_date, created_at, student_count, qualified_students FROM batches ORDER BY id').all() as Record<string, unknown>[];
+      const students = db.prepare('SELECT id, name, email, batch_id, created_at, completed FROM students ORDER BY id').all() as Record<string, unknown>[];
+      const rejected = { batches: 0, students: 0, test_runs: 0 };
+      for (const r of db.prepare('SELECT source, count(*) AS n FROM rejected_records GROUP BY source').all() as { source: keyof typeof rejected; n: number }[]) {
+        rejected[r.source] = r.n;
+      }
+      return { batches, students, rejected };
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+/** The rows the warehouse must hold, from the simulator's ledger. */
+export function expectedRows(sim: Simulator, opts: ExpectOptions = {}, filter: { since?: string } = {}): WarehouseRows {
+  const e = sim.expected(opts);
+  const keep = (b: { created_at: string }) => filter.since === undefined || b.created_at >= `${filter.since}T00:00:00.000Z`;
+  return {
+    batches: e.batches
+      .filter(keep)
+      .map((b) => ({ id: b.id, name: b.name, start_date: b.start_date, created_at: b.created_at, student_count: b.student_count, qualified_students: b.qualified_students }))
+      .sort((a, b) => a.id - b.id),
+    students: e.students
+      .map((s) => ({ id: s.id, name: s.name, email: s.email, batch_id: s.batch_id, created_at: s.created_at, completed: s.completed }))
+      .sort((a, b) => a.id - b.id),
+    rejected: e.rejected,
+  };
+}
+
+/** What differs, a few lines of it; empty when equal. */
+export function differences(actual: WarehouseRows | null, expected: WarehouseRows, max = 8): string[] {
+  if (actual === null) return ['no warehouse yet'];
+  const out: string[] = [];
+  for (const table of ['batches', 'students'] as const) {
+    const a = new Map(actual[table].map((r) => [r['id'] as number, JSON.stringify(r)]));
+    const e = new Map(expected[table].map((r) => [r['id'] as number, JSON.stringify(r)]));
+    if (a.size !== e.size) out.push(`${table}: ${a.size} rows, expected ${e.size}`);
+    for (const [id, row] of e) {
+      if (out.length >= max) break;
+      if (!a.has(id)) out.push(`${table} ${id} missing: expected ${row}`);
+      else if (a.get(id) !== row) out.push(`${table} ${id}: ${a.get(id)} expected ${row}`);
+    }
+    for (const [id, row] of a) {
+      if (out.length >= max) break;
+      if (!e.has(id)) out.push(`${table} ${id} extra: ${row}`);
+    }
+  }
+  if (JSON.stringify(actual.rejected) !== JSON.stringify(expected.rejected)) {
+    out.push(`rejected ${JSON.stringify(actual.rejected)} expected ${JSON.stringify(expected.rejected)}`);
+  }
+  return out;
+}
+
+/** Waits until the warehouse equals the expectation; on timeout the error shows what differs. */
+export async function waitForExact(
+  t: ExecutionContext,
+  pipeline: Pipeline,
+  expected: WarehouseRows,
+  timeoutMs = 60_000,
+): Promise<void> {
+  let last: string[] = [];
+  let shown = Date.now();
+  await waitFor(
+    () => {
+      last = differences(readRows(pipeline.warehouse), expected);
+      if (process.env['BB_DEBUG'] && Date.now() - shown > 5000) {
+        shown = Date.now();
+        console.error(`${new Date().toISOString()} still differs:\n  ${last.join('\n  ')}`);
+      }
+      return last.length === 0;
+    },
+    { what: () => `the warehouse to equal the ledger; differences:\n  ${last.join('\n  ')}\nlast stderr:\n${pipeline.stderr.slice(-3000)}`, timeoutMs, intervalMs: 100 },
+  );
+  t.pass('the warehouse equals the ledger');
+}
+
+/** Everything read so far is committed: the sources are paused and nothing more arrives. */
+export async function caughtUp(t: ExecutionContext, sim: Simulator, pipeline: Pipeline, opts: ExpectOptions = {}, timeoutMs = 60_000): Promise<void> {
+  await sim.pause();
+  await waitForExact(t, pipeline, expectedRows(sim, opts), timeoutMs);
+}
