@@ -3,23 +3,30 @@
 //
 //   {"id": "tr-000000042", "student_id": 42, "lesson_id": 17, "passing_count": 12, "failure_count": 0, "created_at": "2024-03-02T10:00:00.000Z"}
 //
-// It accepts only lines on which `checkLine` (domain/validate.ts) would return the same valid run;
-// anything else (other key order, white space, escapes, non-ASCII, negative or non-integer
-// numbers, \r\n, extra keys) returns -1 and goes to the general path, checkLine itself.
+// and the same keys in the same order with any spaces or tabs between tokens (compact JSON, as
+// most JSON writers print it, included). It accepts only lines on which `checkLine`
+// (domain/validate.ts) would return the same valid run; anything else (other key order, escapes,
+// non-ASCII, negative or non-integer numbers, \r\n, extra keys) returns -1 and goes to the
+// general path, checkLine itself.
 // test/actors/log-tailer-fast-parse.test.ts holds the two to agreement; bench/splitter.ts measures
 // what it buys (JSON.parse per line is most of the cost otherwise).
 import { isDate, MAX_LINE_BYTES } from '../domain/validate.ts';
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-const ID = ascii('{"id": "');
-const STUDENT = ascii('", "student_id": ');
-const LESSON = ascii(', "lesson_id": ');
-const PASSING = ascii(', "passing_count": ');
-const FAILURE = ascii(', "failure_count": ');
-const CREATED = ascii(', "created_at": "');
+// Each key with its colon; tokens between them may have JSON spaces or tabs around them.
+const ID = ascii('"id"');
+const STUDENT = ascii('"student_id"');
+const LESSON = ascii('"lesson_id"');
+const PASSING = ascii('"passing_count"');
+const FAILURE = ascii('"failure_count"');
+const CREATED = ascii('"created_at"');
 
 const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN = 0x7b;
+const CLOSE = 0x7d;
 const BACKSLASH = 0x5c;
 const NL = 0x0a;
 
@@ -34,6 +41,26 @@ function lit(b: Uint8Array, i: number, end: number, l: Uint8Array): number {
   if (i + l.length > end) return -1;
   for (let k = 0; k < l.length; k++) if (b[i + k] !== l[k]) return -1;
   return i + l.length;
+}
+
+/** Past any spaces and tabs from `i` (the JSON white space a line can hold, \r and \n aside). */
+function ws(b: Uint8Array, i: number, end: number): number {
+  while (i < end && (b[i] === 0x20 || b[i] === 0x09)) i++;
+  return i;
+}
+
+/** Past white space, the byte `c`, white space; or -1. */
+function ch(b: Uint8Array, i: number, end: number, c: number): number {
+  i = ws(b, i, end);
+  if (i >= end || b[i] !== c) return -1;
+  return ws(b, i + 1, end);
+}
+
+/** Past `,` (unless first), the key, `:`, with white space around; or -1. */
+function key(b: Uint8Array, i: number, end: number, k: Uint8Array, first = false): number {
+  if (!first && (i = ch(b, i, end, COMMA)) < 0) return -1;
+  if ((i = lit(b, i, end, k)) < 0) return -1;
+  return ch(b, i, end, COLON);
 }
 
 let num = 0;
@@ -93,31 +120,34 @@ function timestamp(b: Uint8Array, i: number): boolean {
  * and returns the index of the `\n` that ends the line; -1 sends the line to the general path.
  */
 export function parseCanonical(b: Uint8Array, start: number, end: number): number {
-  let i = lit(b, start, end, ID);
-  if (i < 0) return -1;
+  let i = ch(b, start, end, OPEN);
+  if (i < 0 || (i = key(b, i, end, ID, true)) < 0 || b[i] !== QUOTE) return -1;
   // The id: printable ASCII without quote or backslash, so that its JSON value is its bytes.
-  const idStart = i;
+  const idStart = ++i;
   for (; i < end; i++) {
     const c = b[i]!;
     if (c === QUOTE) break;
     if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
   }
   if (i === idStart || i >= end) return -1;
-  if ((i = lit(b, i, end, STUDENT)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  i++;
+  if ((i = key(b, i, end, STUDENT)) < 0 || (i = int(b, i, end)) < 0) return -1;
   const student = num;
-  if ((i = lit(b, i, end, LESSON)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  if ((i = key(b, i, end, LESSON)) < 0 || (i = int(b, i, end)) < 0) return -1;
   const lesson = num;
-  if ((i = lit(b, i, end, PASSING)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  if ((i = key(b, i, end, PASSING)) < 0 || (i = int(b, i, end)) < 0) return -1;
   const passing = num;
-  if ((i = lit(b, i, end, FAILURE)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  if ((i = key(b, i, end, FAILURE)) < 0 || (i = int(b, i, end)) < 0) return -1;
   const failure = num;
-  if ((i = lit(b, i, end, CREATED)) < 0) return -1;
+  if ((i = key(b, i, end, CREATED)) < 0 || b[i] !== QUOTE) return -1;
+  i++;
   if (i + 27 > end || !timestamp(b, i)) return -1;
   i += 24;
-  if (b[i] !== QUOTE || b[i + 1] !== 0x7d || b[i + 2] !== NL || i + 2 - start > MAX_LINE_BYTES) return -1;
+  if (b[i] !== QUOTE) return -1;
+  if ((i = ch(b, i + 1, end, CLOSE)) < 0 || i >= end || b[i] !== NL || i - start > MAX_LINE_BYTES) return -1;
   parsed.student = student;
   parsed.lesson = lesson;
   parsed.passing = passing;
   parsed.failure = failure;
-  return i + 2;
+  return i;
 }

@@ -33,12 +33,13 @@ CREATE TABLE IF NOT EXISTS rejected_records (
   key     TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS rejected_records_key ON rejected_records (source, key);
--- The set of (student, lesson) completed (§3), also for students not arrived yet.
+-- The set of (student, lesson) completed (§3), also for students not arrived yet. Append-only,
+-- each pair once: the writer keeps the set in memory (storage/completion-index.ts), since random
+-- inserts into an index here were the pipeline's bottleneck.
 CREATE TABLE IF NOT EXISTS completions (
   student_id INTEGER NOT NULL,
-  lesson_id  INTEGER NOT NULL,
-  PRIMARY KEY (student_id, lesson_id)
-) WITHOUT ROWID;
+  lesson_id  INTEGER NOT NULL
+);
 -- How far each source has been read, stored in the transaction of the records that reach it.
 CREATE TABLE IF NOT EXISTS offsets (
   source     TEXT PRIMARY KEY,

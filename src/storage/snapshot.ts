@@ -51,7 +51,8 @@ export function writeSnapshot(
     'INSERT INTO batches (id, name, start_date, created_at, student_count, qualified_students, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   const insertStudent = db.prepare('INSERT INTO students (id, name, email, batch_id, created_at, completed) VALUES (?, ?, ?, ?, ?, ?)');
-  const insertCompletion = db.prepare('INSERT OR IGNORE INTO completions (student_id, lesson_id) VALUES (?, ?)');
+  // Distinct pairs (computeWarehouse deduplicates): the table has no key, the writer's index keeps it a set.
+  const insertCompletion = db.prepare('INSERT INTO completions (student_id, lesson_id) VALUES (?, ?)');
   w.begin();
   try {
     for (const table of ['batches', 'students', 'completions', 'rejected_records', 'offsets']) db.exec(`DELETE FROM ${table}`);

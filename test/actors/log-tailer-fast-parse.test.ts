@@ -11,6 +11,9 @@ const line = (id: string, s: string, l: string, p: string, f: string, ts: string
 
 const BASE = [
   line('tr-000000042', '42', '17', '12', '0', '2024-03-02T10:00:00.000Z'),
+  // Compact JSON, and tabs and extra spaces between tokens, also take the fast path.
+  line('tr-7', '7', '3', '1', '0', '2024-03-02T10:00:00.000Z').replace(/": /g, '":').replace(/, "/g, ',"'),
+  line('tr-8', '8', '3', '1', '0', '2024-03-02T10:00:00.000Z').replace(/": /g, '"\t:  ').replace('{', ' { ').replace(/"}$/, '" } '),
   line('x', '0', '0', '0', '0', '2024-02-29T23:59:59.999Z'),
   line('tr-1', '999999999999999', '65535', '7', '3', '1999-12-31T00:00:00.000Z'),
 ];
@@ -49,6 +52,10 @@ function both(text: string): { fast: number[] | null; slow: number[] | null } {
   const slow = r.kind === 'run' ? [bytes.length - 1, r.run.student_id, r.run.lesson_id, r.run.passing_count, r.run.failure_count] : null;
   return { fast, slow };
 }
+
+test('compact and spaced lines take the fast path too', (t) => {
+  for (const text of BASE) t.not(both(text).fast, null, text);
+});
 
 test('the canonical fast path accepts only what checkLine accepts, with the same values', (t) => {
   const texts = [...BASE, ...ODD];

@@ -149,3 +149,25 @@ test('a warehouse of other sources, a foreign SQLite file and a non-SQLite file 
   const e3 = t.throws(() => Warehouse.open(text, { minLessons: 3, sources: 'a' }), { instanceOf: WarehouseError });
   t.regex(e3!.message, /text\.db/);
 });
+
+test('after a rollback the in-memory completion set forgets what was rolled back', (t) => {
+  const { w } = open(t);
+  apply(w, () => w.applyStudents([student(10, 1)], NOW));
+  w.begin();
+  t.is(w.applyCompletions([10, 1, 10, 2], NOW), 2);
+  w.rollback();
+  apply(w, () => t.is(w.applyCompletions([10, 1], NOW), 1, 'the rolled-back pair counts as new'));
+  t.is(w.db.prepare('SELECT completed FROM students WHERE id = 10').pluck().get(), 1);
+  t.is(w.db.prepare('SELECT count(*) FROM completions').pluck().get(), 1);
+});
+
+test('a writer opened again loads the completions stored: a pair seen before is not counted again', (t) => {
+  const { w, file } = open(t);
+  apply(w, () => w.applyCompletions([10, 1, 10, 2, 10, 3], NOW));
+  w.close();
+  const w2 = Warehouse.open(file, { minLessons: 3, sources: 'test' });
+  t.teardown(() => w2.close());
+  apply(w2, () => t.is(w2.applyCompletions([10, 3, 10, 4], NOW), 1));
+  apply(w2, () => w2.applyStudents([student(10, 1)], NOW));
+  t.is(w2.db.prepare('SELECT completed FROM students WHERE id = 10').pluck().get(), 4);
+});

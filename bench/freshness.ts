@@ -1,0 +1,197 @@
+// Issue 4's numbers for the streaming pipeline, measured from outside as an analyst would see them:
+//  - freshness: time from a test-run line's append to its effect in `batches` (a probe student's
+//    third completed lesson raising qualified_students), p50/p99, with the log quiet and while a
+//    background thread appends 50,000 other test runs/s;
+//  - the highest sustained append rate at which the pipeline's lag stays bounded;
+//  - catch-up: how fast it commits a backlog of 2,000,000 lines appended at once.
+// `batchboard start` runs as a child process on simulated sources; the probe reads the warehouse
+// read-only, polling every 0.1 ms (the resolution of the freshness numbers).
+// Run: node --import=tsx bench/freshness.ts [--quick] [--probes N] [--freshness-only]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { startSimulator } from '../src/simulator/index.ts';
+import { machineLine } from './machine.ts';
+
+const BIN = fileURLToPath(new URL('../bin/batchboard.mjs', import.meta.url));
+const APPENDER = new URL('./workers/appender.mjs', import.meta.url);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+interface Appender {
+  /** Lines and bytes written, once it ends. */
+  done: Promise<{ written: number; bytes: number }>;
+  stop(): Promise<void>;
+}
+
+function appender(log: string, rate: number, seconds: number, prefix: string): Appender {
+  const w = new Worker(APPENDER, { workerData: { log, rate, students: 5_000, lessons: 100_000, seconds, prefix } });
+  let last = { written: 0, bytes: 0 };
+  const done = new Promise<{ written: number; bytes: number }>((resolve, reject) => {
+    w.on('message', (m: { written: number; bytes: number; done?: boolean }) => {
+      last = m;
+      if (m.done) resolve(m);
+    });
+    w.on('error', reject);
+    w.on('exit', () => resolve(last));
+  });
+  return { done, stop: async () => void (await w.terminate()) };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const onlyFreshness = argv.includes('--freshness-only');
+  const probesFlag = argv.indexOf('--probes');
+  console.log('streaming pipeline: freshness, sustained rate, catch-up (bench/freshness.ts)');
+  console.log(machineLine());
+  const dir = mkdtempSync(join(tmpdir(), 'bb-fresh-'));
+  const sim = await startSimulator({ dir, history: { batches: 100, students: 5_000, testRuns: 200_000 }, live: false });
+  const warehouse = join(dir, 'warehouse.db');
+  let child: ChildProcess | null = null;
+  try {
+    const probes = probesFlag >= 0 ? Number(argv[probesFlag + 1]) : quick ? 100 : 400;
+    const [batch] = sim.addBatches(1);
+    const students = sim.insertStudents(probes, { batchId: batch!.id });
+    child = spawn(process.execPath, [BIN, 'start', '--api', sim.apiUrl, '--students', sim.studentsPath, '--log', sim.logPath, '--warehouse', warehouse, '--api-poll-ms', '200'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
+
+    const db = await until(() => {
+      try {
+        const d = new Database(warehouse, { readonly: true, fileMustExist: true });
+        const n = d.prepare('SELECT student_count FROM batches WHERE id = ?').pluck().get(batch!.id) as number | undefined;
+        if (n === probes && (d.prepare('SELECT count(*) FROM students').pluck().get() as number) >= 5_000) return d;
+        d.close();
+      } catch {
+        // not created yet
+      }
+      return null;
+    }, 120_000, () => `the pipeline to load the history; stderr: ${stderr}`);
+    const qualified = db.prepare('SELECT qualified_students FROM batches WHERE id = ?').pluck();
+    const completed = db.prepare('SELECT completed FROM students WHERE id = ?').pluck();
+    const offset = db.prepare("SELECT value FROM offsets WHERE source = 'test_runs'").pluck();
+    const fd = openSync(sim.logPath, 'a');
+    const created = new Date().toISOString();
+    const line = (s: number, lesson: number) =>
+      `{"id":"probe-${s}-${lesson}","student_id":${s},"lesson_id":${lesson},"passing_count":5,"failure_count":0,"created_at":"${created}"}\n`;
+
+    let next = 0;
+    const measure = async (n: number): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const s = students[next++]!.id;
+        writeSync(fd, line(s, 1) + line(s, 2));
+        await until(() => completed.get(s) === 2, 30_000, () => `probe ${s} to reach 2 lessons`);
+        const q0 = qualified.get(batch!.id) as number;
+        writeSync(fd, line(s, 3));
+        const t0 = performance.now();
+        while (qualified.get(batch!.id) === q0) {
+          if (performance.now() - t0 > 30_000) throw new Error(`probe ${s}: no effect after 30 s`);
+          pause(0.1);
+        }
+        out.push(performance.now() - t0);
+        pause(2 + (i % 7));
+      }
+      return out;
+    };
+
+    const report = (label: string, xs: number[]) =>
+      console.log(`${label.padEnd(44)} p50 ${percentile(xs, 50).toFixed(2)} ms  p90 ${percentile(xs, 90).toFixed(2)} ms  p99 ${percentile(xs, 99).toFixed(2)} ms  max ${Math.max(...xs).toFixed(2)} ms  (${xs.length} probes)`);
+
+    report('freshness, log quiet', await measure(probes / 2));
+    const bg = appender(sim.logPath, 50_000, 3_600, 'bg');
+    await until(() => statSync(sim.logPath).size > 0, 5_000, () => 'the appender');
+    pause(500);
+    report('freshness, 50,000 other runs/s appended', await measure(probes / 2));
+    await bg.stop();
+
+    if (onlyFreshness) return;
+    const lag = () => statSync(sim.logPath).size - (JSON.parse(offset.get() as string) as { pos: number }).pos;
+    const drain = async (what: string) => until(() => lag() === 0, 300_000, () => `the pipeline to drain ${what}`);
+    await drain('after the freshness run');
+
+    // Sustained rate: a rate holds when, after `seconds` of it, the lag in the last second is under
+    // half a second of input and the backlog is gone within a second once the appender stops. A
+    // pipeline that falls behind shows a lag growing with time and a drain as long as it.
+    const rates = quick ? [100_000, 300_000] : [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 700_000, 800_000];
+    const seconds = quick ? 3 : 10;
+    let best = 0;
+    for (const rate of rates) {
+      const a = appender(sim.logPath, rate, seconds, `r${rate}`);
+      const samples: number[] = [];
+      const started = performance.now();
+      while (performance.now() - started < seconds * 1000) {
+        await new Promise((r) => setTimeout(r, 200));
+        samples.push(lag());
+      }
+      const { written, bytes } = await a.done;
+      const bytesPerLine = bytes / written;
+      const tail = samples.slice(-5);
+      const lagLines = Math.max(...tail) / bytesPerLine;
+      const achieved = written / seconds;
+      const t0 = performance.now();
+      await drain(`after ${fmt(rate)}/s`);
+      const drainS = (performance.now() - t0) / 1000;
+      const holds = lagLines < achieved / 2 && drainS < 1;
+      console.log(
+        `append ${fmt(achieved).padStart(9)} runs/s for ${seconds} s: lag in the last second up to ${fmt(lagLines)} lines ` +
+          `(${(lagLines / achieved).toFixed(2)} s of input), drained ${drainS.toFixed(2)} s after: ${holds ? 'holds' : 'falls behind'}`,
+      );
+      if (holds) best = Math.max(best, achieved);
+      else break;
+    }
+    console.log(`highest sustained rate with bounded lag: ${fmt(best)} test runs/s`);
+
+    // Catch-up: a backlog appended at once.
+    const backlog = quick ? 500_000 : 2_000_000;
+    const a = appender(sim.logPath, 50_000_000, 3_600, 'backlog');
+    await until(() => lag() > backlog * 140, 120_000, () => 'the backlog to be written');
+    await a.stop();
+    const { written, bytes: total } = await a.done;
+    const bytes = lag();
+    const lines = bytes / (written > 0 ? total / written : 135);
+    const t0 = performance.now();
+    await drain('the backlog');
+    const s = (performance.now() - t0) / 1000;
+    console.log(`catch-up: ${fmt(lines)} lines (${(bytes / 2 ** 20).toFixed(0)} MiB) committed in ${s.toFixed(2)} s = ${fmt(lines / s)} runs/s`);
+    // The lag above counts bytes; make sure they were runs, not lines rejected at speed.
+    const sanity = db
+      .prepare(
+        `SELECT (SELECT count(*) FROM rejected_records WHERE source = 'test_runs') AS rejected,
+                (SELECT count(*) FROM completions) AS completions`,
+      )
+      .get() as { rejected: number; completions: number };
+    console.log(`warehouse after the run: ${fmt(sanity.completions)} completions, ${fmt(sanity.rejected)} rejected lines`);
+    if (sanity.rejected > 0) throw new Error('the benchmark wrote lines the pipeline rejected: its numbers mean nothing');
+    closeSync(fd);
+    db.close();
+  } finally {
+    child?.kill('SIGTERM');
+    if (child !== null) await new Promise((r) => child!.once('exit', r));
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function until<T>(f: () => T, timeoutMs: number, what: () => string): Promise<NonNullable<T>> {
+  const start = performance.now();
+  for (;;) {
+    const v = f();
+    if (v) return v as NonNullable<T>;
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]!).href) await main(process.argv.slice(2));
