@@ -1,16 +1,16 @@
 // `batchboard start` with no sources named: the simulated sources (data/demo/) and the pipeline
 // together, the warehouse at data/warehouse.db, and a compact status every few seconds.
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
-import { DEFAULT_WAREHOUSE, numberFlag, parseFlags, stringFlag } from './config.ts';
+import { controlSocketPath, DEFAULT_WAREHOUSE, numberFlag, parseFlags, stringFlag } from './config.ts';
 import { DEFAULT_MIN_LESSONS } from './domain/records.ts';
 import { UsageError } from './errors.ts';
 import { ACTORS } from './actors/messages.ts';
 import { SPEC, supervise } from './start.ts';
 import { jsonLineLogger, type ActorStatus, type Supervisor } from './runtime/index.ts';
 import { startSimulator } from './simulator/index.ts';
-import { Warehouse } from './storage/warehouse.ts';
-import { leaderboard } from './storage/snapshot.ts';
+import { leaderboard, openReadOnly } from './storage/snapshot.ts';
 
 const C = 'start';
 const DEMO_DIR = 'data/demo';
@@ -25,7 +25,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   const warehouse = stringFlag(C, v, 'warehouse') ?? DEFAULT_WAREHOUSE;
   const everyS = numberFlag(C, v, 'status-every', { min: 0.5, max: 3600 }) ?? 3;
   const minLessons = DEFAULT_MIN_LESSONS;
-  resetDemoWarehouse(warehouse);
+  await resetDemoWarehouse(warehouse);
 
   mkdirSync(DEMO_DIR, { recursive: true });
   const logFile = join(DEMO_DIR, 'pipeline.log');
@@ -55,18 +55,45 @@ export async function runDemo(argv: string[]): Promise<number> {
   }
 }
 
-/** The demo's sources are new on every start, so its warehouse is too; a warehouse of real sources is never touched. */
-function resetDemoWarehouse(path: string): void {
+/**
+ * The demo's sources are new on every start, so its warehouse is too; a warehouse of real sources
+ * (or any other file) is never touched, and neither is a demo that is running: its sources and
+ * warehouse would vanish under it.
+ */
+async function resetDemoWarehouse(path: string): Promise<void> {
+  const socket = controlSocketPath(path);
+  if (await answers(socket)) throw new UsageError(`${C}: a batchboard supervisor is already running on ${path} (control socket ${socket}); stop it first`);
   if (!existsSync(path)) return;
-  let w: Warehouse | undefined;
+  // Read-only: opening it for writing would already change a foreign file (its journal mode).
+  let built: string | undefined;
   try {
-    w = Warehouse.open(path, { minLessons: DEFAULT_MIN_LESSONS, sources: DEMO_SOURCES });
+    const db = openReadOnly(path);
+    try {
+      built = db.prepare("SELECT value FROM meta WHERE key = 'sources'").pluck().get() as string | undefined;
+    } finally {
+      db.close();
+    }
   } catch (err) {
-    throw new UsageError(`${C}: the demo writes ${path}, which holds another warehouse (${(err as Error).message}); move it away or name sources`);
-  } finally {
-    w?.close();
+    throw new UsageError(`${C}: the demo writes ${path}, which is not a demo warehouse (${(err as Error).message}); move it away or name sources`);
+  }
+  // No sources recorded: a demo warehouse cut off while it was being created.
+  if (built !== undefined && built !== DEMO_SOURCES) {
+    throw new UsageError(`${C}: the demo writes ${path}, which holds a warehouse of other sources (${built}); move it away or name sources`);
   }
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+}
+
+/** Whether a live supervisor listens on the control socket `path` (a stale file refuses connections). */
+function answers(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const s = net.connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 const prev = new Map<string, number>();
@@ -80,11 +107,13 @@ function rate(key: string, total: number, seconds: number): string {
 function statusLine(sup: Supervisor, warehouse: string, seconds: number): string {
   const by = new Map<string, ActorStatus>(sup.status().map((s) => [s.name, s]));
   const n = (a: string, k: string): number => Number(by.get(a)?.counters[k] ?? 0);
+  // Lags are shown as published: the StudentWatcher caps its count ("10000+").
+  const raw = (a: string, k: string): string => String(by.get(a)?.counters[k] ?? 0);
   const restarts = [...by.values()].reduce((sum, s) => sum + s.restarts, 0);
   const parts = [
     `${new Date().toISOString().slice(11, 19)}`,
-    `runs ${rate('runs', n(ACTORS.test_runs, 'runs'), seconds)}/s (lag ${n(ACTORS.test_runs, 'lag_bytes')} B)`,
-    `students ${rate('students', n(ACTORS.students, 'students'), seconds)}/s (lag ${n(ACTORS.students, 'lag_rows')} rows)`,
+    `runs ${rate('runs', n(ACTORS.test_runs, 'runs'), seconds)}/s (lag ${raw(ACTORS.test_runs, 'lag_bytes')} B)`,
+    `students ${rate('students', n(ACTORS.students, 'students'), seconds)}/s (lag ${raw(ACTORS.students, 'lag_rows')} rows)`,
     `batches ${rate('batches', n(ACTORS.batches, 'batches'), seconds)}/s`,
     `commits ${rate('commits', n(ACTORS.aggregator, 'commits'), seconds)}/s`,
     `restarts ${restarts}`,

@@ -25,7 +25,7 @@ export default defineActor<ToAggregator, ToSource>({
     const maxMs = args.commitMaxMs ?? 50;
     const maxRecords = args.commitMaxRecords ?? 200_000;
     const w = Warehouse.open(args.warehouse, { minLessons: args.minLessons, sources: args.sources });
-    if (process.env['BB_CKPT'] !== '0') w.startCheckpointer(Number(process.env['BB_CKPT_MS'] ?? 50), (event, fields) => ctx.log(event, fields));
+    w.startCheckpointer(50, (event, fields) => ctx.log(event, fields));
     const sessions = new Map<SourceName, string>();
     // Acks: the newest per source, at most one in flight per source (a slow source coalesces them).
     const acks = new Map<SourceName, Committed>();

@@ -190,3 +190,23 @@ export async function caughtUp(t: ExecutionContext, sim: Simulator, pipeline: Pi
   await sim.pause();
   await waitForExact(t, pipeline, expectedRows(sim, opts), timeoutMs);
 }
+
+/** Batches whose stored aggregates disagree with the students rows of the same snapshot (CONTRACTS §4); [] when consistent. */
+export function inconsistentBatches(file: string, minLessons = 3): Record<string, unknown>[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 2000');
+    return db
+      .prepare(
+        `SELECT b.id, b.student_count, b.qualified_students,
+                (SELECT count(*) FROM students s WHERE s.batch_id = b.id) AS students,
+                (SELECT count(*) FROM students s WHERE s.batch_id = b.id AND s.completed >= @min) AS qualified
+         FROM batches b
+         WHERE b.student_count != (SELECT count(*) FROM students s WHERE s.batch_id = b.id)
+            OR b.qualified_students != (SELECT count(*) FROM students s WHERE s.batch_id = b.id AND s.completed >= @min)`,
+      )
+      .all({ min: minLessons }) as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
