@@ -41,7 +41,7 @@ export function pipelineChildren(c: PipelineConfig): ChildSpec[] {
   const tailer: LogTailerArgs = { log: c.log, ...(c.logPollMs !== undefined && { pollMs: c.logPollMs }) };
   return [
     // The Aggregator's graceful stop commits what it holds; the mailbox it drains first is bounded.
-    { name: ACTORS.aggregator, module: actor('aggregator.ts'), args: aggregator, mailboxCapacity: 256, shutdownMs: 2500 },
+    { name: ACTORS.aggregator, module: actor('aggregator.ts'), args: aggregator, mailboxCapacity: 8, shutdownMs: 2500 },
     { name: ACTORS.batches, module: actor('batch-fetcher.ts'), args: fetcher, group: 'sources', shutdownMs: 1000 },
     { name: ACTORS.students, module: actor('student-watcher.ts'), args: watcher, group: 'sources', shutdownMs: 1000 },
     { name: ACTORS.test_runs, module: actor('log-tailer.ts'), args: tailer, group: 'sources', shutdownMs: 1000 },
