@@ -1,14 +1,13 @@
 // `batchboard start` with no sources named: the simulated sources (data/demo/) and the pipeline
 // together, the warehouse at data/warehouse.db, and a compact status every few seconds.
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
 import { controlSocketPath, DEFAULT_WAREHOUSE, numberFlag, parseFlags, stringFlag } from './config.ts';
 import { DEFAULT_MIN_LESSONS } from './domain/records.ts';
 import { UsageError } from './errors.ts';
 import { ACTORS } from './actors/messages.ts';
 import { SPEC, supervise } from './start.ts';
-import { jsonLineLogger, type ActorStatus, type Supervisor } from './runtime/index.ts';
+import { jsonLineLogger, supervisorAnswers, type ActorStatus, type Supervisor } from './runtime/index.ts';
 import { startSimulator } from './simulator/index.ts';
 import { leaderboard, openReadOnly } from './storage/snapshot.ts';
 
@@ -62,7 +61,7 @@ export async function runDemo(argv: string[]): Promise<number> {
  */
 async function resetDemoWarehouse(path: string): Promise<void> {
   const socket = controlSocketPath(path);
-  if (await answers(socket)) throw new UsageError(`${C}: a batchboard supervisor is already running on ${path} (control socket ${socket}); stop it first`);
+  if (await supervisorAnswers(socket)) throw new UsageError(`${C}: a batchboard supervisor is already running on ${path} (control socket ${socket}); stop it first`);
   if (!existsSync(path)) return;
   // Read-only: opening it for writing would already change a foreign file (its journal mode).
   let built: string | undefined;
@@ -84,18 +83,6 @@ async function resetDemoWarehouse(path: string): Promise<void> {
 }
 
 /** Whether a live supervisor listens on the control socket `path` (a stale file refuses connections). */
-function answers(path: string): Promise<boolean> {
-  if (!existsSync(path)) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const s = net.connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 const prev = new Map<string, number>();
 
 function rate(key: string, total: number, seconds: number): string {

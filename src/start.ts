@@ -2,11 +2,11 @@
 // SIGTERM; with none, runs the demo (src/demo.ts).
 import { isDate } from './domain/validate.ts';
 import { DEFAULT_MIN_LESSONS } from './domain/records.ts';
-import { intFlag, parseFlags, requiredFlag, sourcesId, stringFlag, type FlagSpec } from './config.ts';
+import { controlSocketPath, intFlag, parseFlags, requiredFlag, sourcesId, stringFlag, type FlagSpec } from './config.ts';
 import { UsageError } from './errors.ts';
 import { checkApi, checkLog, checkStudents, checkWarehouse } from './source-checks.ts';
 import { pipelineOptions, type PipelineConfig } from './pipeline.ts';
-import { runSupervisor, jsonLineLogger } from './runtime/index.ts';
+import { runSupervisor, jsonLineLogger, supervisorAnswers } from './runtime/index.ts';
 
 export const FLAGS_HELP = `batchboard start --api URL --students PATH --log PATH --warehouse PATH [flags]
 batchboard start                 (no sources: the demo on simulated sources, warehouse data/warehouse.db)
@@ -45,6 +45,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (v['status-every'] !== undefined) throw new UsageError(`${C}: --status-every is for the demo (start with no sources named)`);
   const cfg = configFromFlags(v);
+  // Before anything opens the warehouse: opening it for writing already applies --min-lessons.
+  const socket = controlSocketPath(cfg.warehouse);
+  if (await supervisorAnswers(socket)) {
+    throw new UsageError(`${C}: a batchboard supervisor is already running on warehouse ${cfg.warehouse} (control socket ${socket}); stop it first`);
+  }
   await checkApi(C, cfg.api, cfg.token);
   checkStudents(C, cfg.students);
   checkLog(C, cfg.log);

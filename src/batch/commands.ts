@@ -8,8 +8,7 @@ import { computeWarehouse, type ComputedWarehouse } from '../domain/aggregate.ts
 import type { Offsets } from '../domain/offsets.ts';
 import { DEFAULT_MIN_LESSONS, type Rejected } from '../domain/records.ts';
 import { isDate } from '../domain/validate.ts';
-import { controlRequest } from '../runtime/index.ts';
-import { errors as runtimeErrors } from '../runtime/errors.ts';
+import { supervisorAnswers } from '../runtime/index.ts';
 import { ApiError, BatchesApi, fetchAllBatches } from '../sources/batches-api.ts';
 import { readWholeLog } from '../sources/log-follower.ts';
 import { readAllStudents } from '../storage/students-reader.ts';
@@ -18,7 +17,6 @@ import { SourceError, WarehouseError } from '../storage/errors.ts';
 
 export const TOKEN_ENV = 'BATCHBOARD_API_TOKEN';
 const API_TIMEOUT_MS = 30_000;
-const CONTROL_TIMEOUT_MS = 5_000;
 
 const FLAGS: FlagSpec = {
   'api': { type: 'string' },
@@ -101,20 +99,12 @@ export function asUsage<T>(command: string, fn: () => T): T {
   }
 }
 
-/**
- * Refuses to run beside a supervisor writing the same warehouse: two writers would interleave.
- * Only "nothing answers at the socket" lets it through; a socket that accepts but does not answer
- * in time is a supervisor too busy to talk, not an absent one.
- */
+/** Refuses to run beside a supervisor writing the same warehouse: two writers would interleave. */
 export async function refuseIfSupervised(command: string, warehouse: string): Promise<void> {
   const socket = controlSocketPath(warehouse);
-  if (!existsSync(socket)) return;
-  try {
-    await controlRequest(socket, { cmd: 'status' }, CONTROL_TIMEOUT_MS);
-  } catch (err) {
-    if ((err as Error).message === runtimeErrors.noSupervisor(socket).message) return;
+  if (await supervisorAnswers(socket)) {
+    throw new UsageError(`${command}: a supervisor is running on warehouse ${warehouse} (it answers at ${socket}); stop it first`);
   }
-  throw new UsageError(`${command}: a supervisor is running on warehouse ${warehouse} (it answers at ${socket}); stop it first`);
 }
 
 export interface SourcesRead {

@@ -125,7 +125,14 @@ async function removeStaleSocket(path: string): Promise<void> {
   const stat = fs.statSync(path, { throwIfNoEntry: false });
   if (stat === undefined) return;
   if (!stat.isSocket()) throw errors.notASocket(path);
-  const alive = await new Promise<boolean>((resolve) => {
+  if (await supervisorAnswers(path)) throw errors.alreadyRunning(path);
+  fs.rmSync(path, { force: true });
+}
+
+/** Whether a supervisor listens at `path` (a socket left by a killed process does not answer). */
+export function supervisorAnswers(path: string): Promise<boolean> {
+  if (!fs.existsSync(path)) return Promise.resolve(false);
+  return new Promise((resolve) => {
     const s = net.connect(path);
     s.once('connect', () => {
       s.destroy();
@@ -133,8 +140,6 @@ async function removeStaleSocket(path: string): Promise<void> {
     });
     s.once('error', () => resolve(false));
   });
-  if (alive) throw errors.alreadyRunning(path);
-  fs.rmSync(path, { force: true });
 }
 
 /** Sends one request to the supervisor listening at `path` and returns its answer. */

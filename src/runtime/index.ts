@@ -1,6 +1,6 @@
 export { defineActor, type ActorContext, type ActorDefinition, type Behaviour, type Message } from './actor.ts';
 export { Supervisor, type ActorStatus, type ActorState, type SupervisorExit } from './supervisor.ts';
-export { ControlServer, controlRequest, type ControlRequest, type ControlResponse } from './control.ts';
+export { ControlServer, controlRequest, supervisorAnswers, type ControlRequest, type ControlResponse } from './control.ts';
 export { runSupervisor, type RunOptions } from './run.ts';
 export { DEFAULTS, type ChildSpec, type SupervisorOptions, type RestartType, type Strategy } from './spec.ts';
 export { SpecError, RuntimeError } from './errors.ts';
