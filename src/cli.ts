@@ -11,9 +11,7 @@ export interface CommandModule {
 interface Command {
   usage: string;
   summary: string;
-  /** Absent while the issue that builds the command has not landed. */
-  load?: () => Promise<CommandModule>;
-  pending?: string;
+  load: () => Promise<CommandModule>;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -57,7 +55,7 @@ const COMMANDS: Record<string, Command> = {
 export function helpText(): string {
   const lines = ['usage: batchboard <command> [flags]', '', 'commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) {
-    lines.push(`  ${name.padEnd(9)} ${c.summary}${c.pending ? ' (not available yet)' : ''}`);
+    lines.push(`  ${name.padEnd(9)} ${c.summary}`);
   }
   lines.push('', 'flags of each command:');
   for (const c of Object.values(COMMANDS)) lines.push(`  batchboard ${c.usage}`);
@@ -81,12 +79,9 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(`unknown command '${name}'; commands: ${Object.keys(COMMANDS).join(', ')}`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      const full = command.load === undefined ? undefined : (await command.load()).FLAGS_HELP;
+      const full = (await command.load()).FLAGS_HELP;
       process.stdout.write(`usage: ${full ?? `batchboard ${command.usage}`}\n  ${command.summary}\n`);
       return 0;
-    }
-    if (command.load === undefined) {
-      throw new UsageError(`${name}: not available yet: it arrives with ${command.pending}`);
     }
     const mod = await command.load();
     return await mod.run(rest);
