@@ -76,5 +76,18 @@ export const DEFAULT_WAREHOUSE = 'data/warehouse.db';
 
 /** What a warehouse is built from, as stored in it: the API URL and the two source files' absolute paths. */
 export function sourcesId(s: { api: string; students: string; log: string }): string {
-  return JSON.stringify({ api: s.api.replace(/\/+$/, ''), students: resolvePath(s.students), log: resolvePath(s.log) });
+  return JSON.stringify({ api: withoutCredentials(s.api).replace(/\/+$/, ''), students: resolvePath(s.students), log: resolvePath(s.log) });
+}
+
+/** A URL as it may be shown or stored: a user name or password in it is removed. */
+export function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username === '' && u.password === '') return url;
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return url;
+  }
 }

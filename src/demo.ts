@@ -2,7 +2,7 @@
 // together, the warehouse at data/warehouse.db, and a compact status every few seconds.
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlSocketPath, DEFAULT_WAREHOUSE, numberFlag, parseFlags, stringFlag } from './config.ts';
+import { controlSocketPath, DEFAULT_WAREHOUSE, intFlag, numberFlag, parseFlags, stringFlag } from './config.ts';
 import { DEFAULT_MIN_LESSONS } from './domain/records.ts';
 import { UsageError } from './errors.ts';
 import { ACTORS } from './actors/messages.ts';
@@ -23,7 +23,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   }
   const warehouse = stringFlag(C, v, 'warehouse') ?? DEFAULT_WAREHOUSE;
   const everyS = numberFlag(C, v, 'status-every', { min: 0.5, max: 3600 }) ?? 3;
-  const minLessons = DEFAULT_MIN_LESSONS;
+  const minLessons = intFlag(C, v, 'min-lessons', { min: 1, max: 1_000_000 }) ?? DEFAULT_MIN_LESSONS;
   await resetDemoWarehouse(warehouse);
 
   mkdirSync(DEMO_DIR, { recursive: true });

@@ -40,11 +40,13 @@ export function pipelineChildren(c: PipelineConfig): ChildSpec[] {
   const watcher: StudentWatcherArgs = { students: c.students, ...(c.studentPollMs !== undefined && { pollMs: c.studentPollMs }) };
   const tailer: LogTailerArgs = { log: c.log, ...(c.logPollMs !== undefined && { pollMs: c.logPollMs }) };
   return [
-    // The Aggregator's graceful stop commits what it holds; the mailbox it drains first is bounded.
-    { name: ACTORS.aggregator, module: actor('aggregator.ts'), args: aggregator, mailboxCapacity: 8, shutdownMs: 2500 },
-    { name: ACTORS.batches, module: actor('batch-fetcher.ts'), args: fetcher, group: 'sources', shutdownMs: 1000 },
-    { name: ACTORS.students, module: actor('student-watcher.ts'), args: watcher, group: 'sources', shutdownMs: 1000 },
-    { name: ACTORS.test_runs, module: actor('log-tailer.ts'), args: tailer, group: 'sources', shutdownMs: 1000 },
+    // SIGINT/SIGTERM must end within 5 s (CONTRACTS §5): actors stop one after another, last
+    // first, so the budgets add up to 4 s at worst; each normally stops in milliseconds. The
+    // Aggregator's graceful stop commits what it holds; the mailbox it drains first is bounded.
+    { name: ACTORS.aggregator, module: actor('aggregator.ts'), args: aggregator, mailboxCapacity: 8, shutdownMs: 2200 },
+    { name: ACTORS.batches, module: actor('batch-fetcher.ts'), args: fetcher, group: 'sources', shutdownMs: 600 },
+    { name: ACTORS.students, module: actor('student-watcher.ts'), args: watcher, group: 'sources', shutdownMs: 600 },
+    { name: ACTORS.test_runs, module: actor('log-tailer.ts'), args: tailer, group: 'sources', shutdownMs: 600 },
   ];
 }
 

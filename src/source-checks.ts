@@ -1,21 +1,23 @@
 // Before the supervisor starts: every source can be opened and the warehouse can be used, or the
 // command stops with one line naming which (exit 2). Actors would otherwise crash-loop on a typo.
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import got from 'got';
 import { UsageError } from './errors.ts';
+import { withoutCredentials } from './config.ts';
 import { StudentsReader } from './storage/students-reader.ts';
 import { Warehouse, type OpenOptions } from './storage/warehouse.ts';
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
 
 export async function checkApi(command: string, url: string, token: string | undefined): Promise<void> {
+  const shown = withoutCredentials(url);
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     throw new UsageError(`${command}: --api '${url}' is not a URL (e.g. http://127.0.0.1:4010)`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${command}: --api '${url}' must be an http or https URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${command}: --api '${shown}' must be an http or https URL`);
   let status: number;
   try {
     const res = await got(`${url.replace(/\/+$/, '')}/batches`, {
@@ -30,15 +32,15 @@ export async function checkApi(command: string, url: string, token: string | und
     const e = err as { code?: string; message: string };
     // Nothing listens there, or the name does not resolve: the source cannot be opened. A reset
     // or a timeout is one of the API's bad moments, which the BatchFetcher rides out.
-    if (e.code !== undefined && UNREACHABLE.has(e.code)) throw new UsageError(`${command}: cannot reach the batches API at ${url}: ${e.code}`);
+    if (e.code !== undefined && UNREACHABLE.has(e.code)) throw new UsageError(`${command}: cannot reach the batches API at ${shown}: ${e.code}`);
     return;
   }
   if (status === 401 || status === 403) {
     throw new UsageError(
-      `${command}: the batches API at ${url} refused the request (${status}): set --api-token or BATCHBOARD_API_TOKEN to a valid token`,
+      `${command}: the batches API at ${shown} refused the request (${status}): set --api-token or BATCHBOARD_API_TOKEN to a valid token`,
     );
   }
-  if (status === 404) throw new UsageError(`${command}: ${url} has no /batches endpoint (404): is --api the API's base URL?`);
+  if (status === 404) throw new UsageError(`${command}: ${shown} has no /batches endpoint (404): is --api the API's base URL?`);
   // 429 and 5xx are the API's bad moments, which the BatchFetcher rides out.
 }
 
@@ -51,6 +53,8 @@ export function checkStudents(command: string, path: string): void {
 }
 
 export function checkLog(command: string, path: string): void {
+  // Between a rotation's rename and the new file's creation only PATH.1 is there: readable too.
+  if (!existsSync(path) && existsSync(`${path}.1`)) return;
   let fd: number;
   try {
     if (!statSync(path).isFile()) throw new Error('not a regular file');

@@ -161,7 +161,7 @@ export class BatchesApi {
       return { retry: this.describe(err), kind: 'transport' };
     }
     const status = res.statusCode;
-    if (status === 200) return { page: parsePage(res.body, shown) };
+    if (status === 200) return { page: parsePage(res.body, shown, (text) => this.scrub(text)) };
     if (status === 429 || status >= 500) {
       const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
       return { retry: `${status}${retryAfterMs === undefined ? '' : ` (Retry-After ${retryAfterMs} ms)`}`, kind: 'status', status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
@@ -205,12 +205,12 @@ export function parseRetryAfter(value: string | undefined): number | undefined {
 }
 
 /** A 200's body checked against §1's shape; the entries themselves are checked one by one later. */
-export function parsePage(body: string, shown: string): Page {
+export function parsePage(body: string, shown: string, scrub: (text: string) => string = (text) => text): Page {
   let v: unknown;
   try {
     v = JSON.parse(body);
   } catch (err) {
-    throw apiErrors.notJson(shown, `${(err as Error).message}; it starts ${JSON.stringify(body.slice(0, 40))}`);
+    throw apiErrors.notJson(shown, scrub(`${(err as Error).message}; it starts ${JSON.stringify(body.slice(0, 40))}`));
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw apiErrors.wrongShape(shown, `not an object but ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`);
   const o = v as Record<string, unknown>;

@@ -15,6 +15,9 @@ import {
 
 export { readWholeLog, type WholeLog } from './log-whole.ts';
 
+/** How long a rotated file that ends mid-line is watched for the rest of that line. */
+const ROTATION_GRACE_MS = 1000;
+
 export interface FollowBatch extends LinesBatch {
   /** Just after the last complete line consumed. */
   offset: LogOffset;
@@ -53,6 +56,8 @@ export class LogFollower {
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private waitingLogged = false;
+  /** When the open file was first seen renamed away while ending mid-line. */
+  private rotatedAt: number | null = null;
   private problem = '';
 
   constructor(
@@ -155,6 +160,17 @@ export class LogFollower {
       // Rotated: what was written before the rename is in the old file now; finish it.
       while (!signal.aborted && this.reader.readSome(cur.fd) > 0) await this.emit(cur);
       if (signal.aborted) return;
+      // A line the writer had half written at the rename can still be ended through the handle it
+      // holds: a renamed file ending mid-line is read again at later wakes for a while before its
+      // last line is given up as incomplete (the lines of PATH wait meanwhile, in order).
+      if (this.reader.pending) {
+        this.rotatedAt ??= Date.now();
+        if (Date.now() - this.rotatedAt < ROTATION_GRACE_MS) {
+          this.report(cur);
+          return;
+        }
+      }
+      this.rotatedAt = null;
       this.reader.finishFile();
       await this.emit(cur);
       this.done.set(fileKey(cur), this.head);
@@ -180,15 +196,22 @@ export class LogFollower {
         if (f === null) return false; // renamed meanwhile: list again at the next wake
         const stored = Buffer.from(start.head, 'base64');
         const size = fstatSync(f.fd).size;
-        let pos = start.pos;
-        if (size < pos || !headMatches(f.fd, stored)) {
-          this.hooks.log('log.truncated', { file: basename(f.path), pos, size, while: 'stopped' });
-          pos = 0;
+        if (size < start.pos || !headMatches(f.fd, stored)) {
+          // Truncated while stopped, or a new file that was given the stored file's freed inode
+          // (rotated away and deleted): which files are new cannot be told, so every file present
+          // is read again. Harmless: completions and rejections are stored once each.
+          this.hooks.log('log.truncated', {
+            file: basename(f.path), pos: start.pos, size, while: 'stopped',
+            reason: 'the stored file no longer starts as it did: reading every file present again',
+          });
+          closeSync(f.fd);
+          this.start = null;
+        } else {
+          for (const older of files.slice(0, at)) this.markDone(older);
+          this.use(f, start.pos, files.slice(at + 1));
+          this.started = true;
+          return true;
         }
-        for (const older of files.slice(0, at)) this.markDone(older);
-        this.use(f, pos, files.slice(at + 1));
-        this.started = true;
-        return true;
       }
     }
     this.started = true;
@@ -240,6 +263,7 @@ export class LogFollower {
 
   private use(f: OpenFile, pos: number, newer: LogFile[]): void {
     this.cur = f;
+    this.rotatedAt = null;
     this.head = readHead(f.fd);
     this.reader.reset(f, pos);
     this.newerBytes = newer.reduce((n, x) => n + x.size, 0);

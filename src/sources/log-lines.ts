@@ -169,6 +169,11 @@ export class LineReader {
     return n;
   }
 
+  /** A line begun and not ended yet (no \n read after it). */
+  get pending(): boolean {
+    return this.long !== null || this.carry > 0;
+  }
+
   /**
    * At the end of a file that will not grow (rotated away): a last line without its \n will never
    * be completed, so it is rejected rather than lost silently.

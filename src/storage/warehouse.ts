@@ -251,7 +251,7 @@ export class Warehouse {
     if (w !== null) {
       const exited = new Promise((r) => w.once('exit', r));
       w.postMessage('stop');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 500).unref())]);
       await w.terminate();
     }
     if (this.db.open) this.db.close();
