@@ -4,7 +4,8 @@
 // until has_more is false. A failed poll is logged and counted, never a crash: the next poll starts
 // again from the acked cursor, so nothing is skipped.
 import { defineActor } from '../runtime/index.ts';
-import { ACTORS, newSession, type ToAggregator, type ToSource } from './messages.ts';
+import { ACTORS, type ToAggregator, type ToSource } from './messages.ts';
+import { SourceSession } from './session.ts';
 import type { Batch, Rejected } from '../domain/records.ts';
 import type { BatchCursor } from '../domain/offsets.ts';
 import { isDate } from '../domain/validate.ts';
@@ -31,8 +32,6 @@ export const DEFAULT_POLL_MS = 1_000;
 export const DEFAULT_LOOK_BACK_MS = 60_001;
 /** How long a poll waits for the acks of its pages before the next one starts anyway (from the acked cursor). */
 const ACK_WAIT_MS = 30_000;
-/** `hello` is sent again this often until `resume` comes: an Aggregator that restarted meanwhile never saw it. */
-const HELLO_AGAIN_MS = 5_000;
 /** Reject keys remembered to skip re-sending; beyond it the memory starts over (a repeat is harmless). */
 const MAX_REJECT_KEYS = 10_000;
 
@@ -61,7 +60,7 @@ export default defineActor<ToSource, ToAggregator>({
   create(ctx) {
     const args = checkArgs(ctx.args);
     const signal = ctx.signal;
-    const session = newSession();
+    const session = new SourceSession(ctx, 'batches');
     const floor = args.since === undefined ? null : sinceFloor(args.since);
     const stats = { batches: 0, rejected: 0, polls: 0, failed_polls: 0, retries: 0, pages: 0 };
     const api = new BatchesApi({
@@ -75,7 +74,6 @@ export default defineActor<ToSource, ToAggregator>({
       },
     });
 
-    let resumed = false;
     /** What the warehouse holds: from `resume`, then from each `committed`. */
     let committed: BatchCursor = null;
     /** The cursor of the last message sent in this session (not yet acked, maybe). */
@@ -121,7 +119,7 @@ export default defineActor<ToSource, ToAggregator>({
     };
 
     const send = async (batches: Batch[], rejected: Rejected[], cursor: BatchCursor): Promise<void> => {
-      await ctx.send(ACTORS.aggregator, { type: 'batches', session, batches, rejected, cursor });
+      await ctx.send(ACTORS.aggregator, { type: 'batches', session: session.id, batches, rejected, cursor });
       sentCursor = cursor;
       stats.batches += batches.length;
       stats.rejected += rejected.length;
@@ -163,16 +161,19 @@ export default defineActor<ToSource, ToAggregator>({
     return {
       handle(msg) {
         switch (msg.type) {
-          case 'resume':
-            if (msg.source !== 'batches' || msg.session !== session || resumed) return;
-            committed = msg.offset;
-            resumed = true;
+          case 'resume': {
+            const from = session.takeResume(msg);
+            if (from === null) return;
+            committed = from.offset;
             ctx.log('batches.resume', { cursor: cursorText(committed), since: args.since ?? null });
             break;
-          case 'committed':
-            if (msg.source !== 'batches' || msg.session !== session) return;
-            committed = maxCursor(committed, msg.offset);
+          }
+          case 'committed': {
+            const ack = session.mine(msg);
+            if (ack === null) return;
+            committed = maxCursor(committed, ack.offset);
             break;
+          }
           default: {
             const never: never = msg;
             throw new Error(`BatchFetcher got an unexpected message ${JSON.stringify(never)}`);
@@ -183,10 +184,7 @@ export default defineActor<ToSource, ToAggregator>({
 
       async run() {
         publish();
-        while (!resumed && !signal.aborted) {
-          await ctx.send(ACTORS.aggregator, { type: 'hello', source: 'batches', session });
-          await until(() => resumed, HELLO_AGAIN_MS);
-        }
+        if ((await session.open()) === null) return;
         while (!signal.aborted) {
           try {
             await poll();

@@ -17,7 +17,8 @@
 // wake-up finds a few hundred KB, so a line waits for the next fs.watch event, not for a batch to
 // fill. `await ctx.send` holds the reading while the Aggregator's mailbox is full.
 import { defineActor } from '../runtime/index.ts';
-import { ACTORS, newSession, type Resume, type ToAggregator, type ToSource } from './messages.ts';
+import { ACTORS, type ToAggregator, type ToSource } from './messages.ts';
+import { SourceSession } from './session.ts';
 import { LogFollower, type FollowBatch } from '../sources/log-follower.ts';
 
 export interface LogTailerArgs {
@@ -29,7 +30,6 @@ export interface LogTailerArgs {
   maxBatchBytes?: number;
 }
 
-type LogResume = Extract<Resume, { source: 'test_runs' }>;
 
 /** `rate` is runs/s over about this long. */
 const RATE_WINDOW_MS = 5_000;
@@ -49,8 +49,7 @@ export default defineActor<ToSource, ToAggregator>({
   accepts: ['resume', 'committed'],
   create(ctx) {
     const args = checkArgs(ctx.args);
-    const session = newSession();
-    let resumed: ((r: LogResume) => void) | null = null;
+    const session = new SourceSession(ctx, 'test_runs');
     let follower: LogFollower | null = null;
     const n = { runs: 0, rejected: 0 };
     /** (time, runs) samples, oldest first, one at most every 250 ms, spanning RATE_WINDOW_MS. */
@@ -69,7 +68,7 @@ export default defineActor<ToSource, ToAggregator>({
       const { completions } = b;
       await ctx.send(
         ACTORS.aggregator,
-        { type: 'runs', session, completions, runs: b.runs, rejected: b.rejected, offset: b.offset, readAt: b.readAt },
+        { type: 'runs', session: session.id, completions, runs: b.runs, rejected: b.rejected, offset: b.offset, readAt: b.readAt },
         [completions.buffer as ArrayBuffer],
       );
       n.runs += b.runs;
@@ -81,11 +80,13 @@ export default defineActor<ToSource, ToAggregator>({
       handle(msg) {
         switch (msg.type) {
           case 'resume':
-            if (msg.source === 'test_runs' && msg.session === session) resumed?.(msg);
+            session.takeResume(msg);
             return;
-          case 'committed':
-            if (msg.source === 'test_runs' && msg.session === session) ctx.publish({ committed_pos: msg.offset.pos });
+          case 'committed': {
+            const ack = session.mine(msg);
+            if (ack !== null) ctx.publish({ committed_pos: ack.offset.pos });
             return;
+          }
           default: {
             const never: never = msg;
             throw new Error(`LogTailer: unexpected message ${JSON.stringify(never)}`);
@@ -94,12 +95,7 @@ export default defineActor<ToSource, ToAggregator>({
       },
 
       async run() {
-        const resume = new Promise<LogResume | null>((resolve) => {
-          resumed = resolve;
-          ctx.signal.addEventListener('abort', () => resolve(null), { once: true });
-        });
-        await ctx.send(ACTORS.aggregator, { type: 'hello', source: 'test_runs', session });
-        const from = await resume;
+        const from = await session.open();
         if (from === null) return;
         ctx.log('log.resumed', { log: args.log, offset: from.offset });
         ctx.publish({ ...n, rate: 0, committed_pos: from.offset?.pos ?? 0 });

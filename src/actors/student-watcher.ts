@@ -12,7 +12,8 @@
 import { setTimeout as delay, setImmediate as yieldNow } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { defineActor } from '../runtime/index.ts';
-import { ACTORS, newSession, type Resume, type ToAggregator, type ToSource } from './messages.ts';
+import { ACTORS, type ToAggregator, type ToSource } from './messages.ts';
+import { SourceSession } from './session.ts';
 import { RANGE_IDS, StudentsReader, checkRows, isBusy, type Row } from '../storage/students-reader.ts';
 import { SourceError } from '../storage/errors.ts';
 
@@ -27,7 +28,6 @@ export interface StudentWatcherArgs {
   batchSize?: number;
 }
 
-type StudentsResume = Extract<Resume, { source: 'students' }>;
 
 /** lag_rows is counted up to here, so that the count stays one short statement. */
 const LAG_CAP = 50_000;
@@ -56,8 +56,7 @@ export default defineActor<ToSource, ToAggregator>({
   accepts: ['resume', 'committed'],
   create(ctx) {
     const args = checkArgs(ctx.args);
-    const session = newSession();
-    let resumed: ((r: StudentsResume) => void) | null = null;
+    const session = new SourceSession(ctx, 'students');
     let reader: StudentsReader | null = null;
     let known = new SortedIds();
     let hwm = 0;
@@ -75,7 +74,7 @@ export default defineActor<ToSource, ToAggregator>({
     /** Validates `rows`, sends them with `offset.hwm = reach`, and records them as known once accepted. */
     const deliver = async (rows: Row[], reach: number, backfill: boolean): Promise<void> => {
       const { students, rejected } = checkRows(rows);
-      await ctx.send(ACTORS.aggregator, { type: 'students', session, students, rejected, offset: { hwm: reach } });
+      await ctx.send(ACTORS.aggregator, { type: 'students', session: session.id, students, rejected, offset: { hwm: reach } });
       known.addMany(rows.map((r) => r['id'] as number));
       hwm = reach;
       n.students += students.length;
@@ -184,14 +183,16 @@ export default defineActor<ToSource, ToAggregator>({
       handle(msg) {
         switch (msg.type) {
           case 'resume':
-            if (msg.source === 'students' && msg.session === session) resumed?.(msg);
+            session.takeResume(msg);
             return;
-          case 'committed':
-            if (msg.source === 'students' && msg.session === session) {
-              committedHwm = Math.max(committedHwm, msg.offset.hwm);
+          case 'committed': {
+            const ack = session.mine(msg);
+            if (ack !== null) {
+              committedHwm = Math.max(committedHwm, ack.offset.hwm);
               ctx.publish({ committed_hwm: committedHwm });
             }
             return;
+          }
           default: {
             const never: never = msg;
             throw new Error(`StudentWatcher: unexpected message ${JSON.stringify(never)}`);
@@ -200,12 +201,7 @@ export default defineActor<ToSource, ToAggregator>({
       },
 
       async run() {
-        const resume = new Promise<StudentsResume | null>((resolve) => {
-          resumed = resolve;
-          ctx.signal.addEventListener('abort', () => resolve(null), { once: true });
-        });
-        await ctx.send(ACTORS.aggregator, { type: 'hello', source: 'students', session });
-        const from = await resume;
+        const from = await session.open();
         if (from === null) return;
         hwm = from.offset.hwm;
         committedHwm = hwm;

@@ -2,7 +2,7 @@
 // name its sources, and the warehouse's contract tables read as an outside tool would.
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import Database from 'better-sqlite3';
+import { plainRows, readContractTables, type ContractTables } from '../warehouse-rows.ts';
 import type { Simulator, SimulatorOptions } from '../../src/simulator/index.ts';
 import type { ExpectedWarehouse } from '../../src/simulator/expected.ts';
 import { startSim, tempDir } from '../simulator/helpers.ts';
@@ -47,35 +47,16 @@ export function warehousePath(t: ExecutionContext): string {
   return join(tempDir(t), 'warehouse.db');
 }
 
-export interface ContractTables {
-  batches: ExpectedWarehouse['batches'];
-  students: ExpectedWarehouse['students'];
-  rejected: ExpectedWarehouse['rejected'];
-}
+export type { ContractTables } from '../warehouse-rows.ts';
 
-/** The contract tables of a warehouse, opened read-only, in the shape of `sim.expected()`. */
+/** The contract tables of a warehouse that exists, in the shape of `sim.expected()`. */
 export function readContract(path: string): ContractTables {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    const batches = db
-      .prepare('SELECT id, name, start_date, created_at, student_count, qualified_students FROM batches ORDER BY id')
-      .all() as ContractTables['batches'];
-    const students = db.prepare('SELECT id, name, email, batch_id, created_at, completed FROM students ORDER BY id').all() as ContractTables['students'];
-    const rejected = { batches: 0, students: 0, test_runs: 0 };
-    for (const r of db.prepare('SELECT source, count(*) AS n FROM rejected_records GROUP BY source').all() as { source: keyof typeof rejected; n: number }[]) {
-      rejected[r.source] = r.n;
-    }
-    return { batches, students, rejected };
-  } finally {
-    db.close();
-  }
+  const rows = readContractTables(path);
+  if (rows === null) throw new Error(`${path} holds no warehouse`);
+  return rows;
 }
 
 /** `expected` as plain rows in the warehouse's column order (the ledger's records may carry more). */
 export function plain(w: ExpectedWarehouse): ContractTables {
-  return {
-    batches: w.batches.map((b) => ({ id: b.id, name: b.name, start_date: b.start_date, created_at: b.created_at, student_count: b.student_count, qualified_students: b.qualified_students })),
-    students: w.students.map((s) => ({ id: s.id, name: s.name, email: s.email, batch_id: s.batch_id, created_at: s.created_at, completed: s.completed })),
-    rejected: w.rejected,
-  };
+  return plainRows(w);
 }

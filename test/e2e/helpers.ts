@@ -11,6 +11,7 @@ import type { ExecutionContext } from 'ava';
 import Database from 'better-sqlite3';
 import { startSimulator, type ExpectOptions, type Simulator, type SimulatorOptions } from '../../src/simulator/index.ts';
 import { waitFor } from '../wait.ts';
+import { plainRows, readContractTables, type ContractTables } from '../warehouse-rows.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/batchboard.mjs', import.meta.url));
@@ -94,48 +95,14 @@ export class Pipeline {
   }
 }
 
-export interface WarehouseRows {
-  batches: Record<string, unknown>[];
-  students: Record<string, unknown>[];
-  rejected: { batches: number; students: number; test_runs: number };
-}
+export type WarehouseRows = ContractTables;
 
 /** The warehouse as an analyst reads it: read-only, one consistent snapshot. */
-export function readRows(file: string): WarehouseRows | null {
-  if (!fs.existsSync(file)) return null;
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 2000');
-    return db.transaction(() => {
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
-      if (!tables.includes('batches')) return null;
-      const batches = db.prepare('SELECT id, name, start_date, created_at, student_count, qualified_students FROM batches ORDER BY id').all() as Record<string, unknown>[];
-      const students = db.prepare('SELECT id, name, email, batch_id, created_at, completed FROM students ORDER BY id').all() as Record<string, unknown>[];
-      const rejected = { batches: 0, students: 0, test_runs: 0 };
-      for (const r of db.prepare('SELECT source, count(*) AS n FROM rejected_records GROUP BY source').all() as { source: keyof typeof rejected; n: number }[]) {
-        rejected[r.source] = r.n;
-      }
-      return { batches, students, rejected };
-    })();
-  } finally {
-    db.close();
-  }
-}
+export const readRows = readContractTables;
 
 /** The rows the warehouse must hold, from the simulator's ledger. */
 export function expectedRows(sim: Simulator, opts: ExpectOptions = {}, filter: { since?: string } = {}): WarehouseRows {
-  const e = sim.expected(opts);
-  const keep = (b: { created_at: string }) => filter.since === undefined || b.created_at >= `${filter.since}T00:00:00.000Z`;
-  return {
-    batches: e.batches
-      .filter(keep)
-      .map((b) => ({ id: b.id, name: b.name, start_date: b.start_date, created_at: b.created_at, student_count: b.student_count, qualified_students: b.qualified_students }))
-      .sort((a, b) => a.id - b.id),
-    students: e.students
-      .map((s) => ({ id: s.id, name: s.name, email: s.email, batch_id: s.batch_id, created_at: s.created_at, completed: s.completed }))
-      .sort((a, b) => a.id - b.id),
-    rejected: e.rejected,
-  };
+  return plainRows(sim.expected(opts), filter.since);
 }
 
 /** What differs, a few lines of it; empty when equal. */
