@@ -108,8 +108,7 @@ export default defineActor<ToAggregator, ToSource>({
       if (txRecords >= maxRecords || Date.now() - txStart >= maxMs) return flush();
       if (!scheduled) {
         scheduled = true;
-        // A load measured long ago says nothing: the first message after a quiet spell commits at once.
-        if (busy && performance.now() - loadSince < 2 * HEAVY_WINDOW_MS) setTimeout(flush, HEAVY_COMMIT_MS);
+        if (busy) setTimeout(flush, HEAVY_COMMIT_MS);
         else setImmediate(flush);
       }
     };
