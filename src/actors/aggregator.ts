@@ -3,7 +3,7 @@
 // commit (group commit), and each source is then told what is committed.
 import { defineActor } from '../runtime/index.ts';
 import { Warehouse } from '../storage/warehouse.ts';
-import type { SourceName } from '../domain/records.ts';
+import type { Rejected, SourceName } from '../domain/records.ts';
 import { ACTORS, type Committed, type ToAggregator, type ToSource } from './messages.ts';
 
 export interface AggregatorArgs {
@@ -128,6 +128,14 @@ export default defineActor<ToAggregator, ToSource>({
       return new Date().toISOString();
     };
 
+    /** What every record message ends with: its rejections and its offset in the transaction, its ack, the commit. */
+    const settle = (ack: Committed, rejected: readonly Rejected[], now: string, records: number): void => {
+      applied.rejected += w.reject(rejected, now);
+      w.setOffset<SourceName>(ack.source, ack.offset, now);
+      acks.set(ack.source, ack);
+      schedule(records + rejected.length);
+    };
+
     return {
       handle(msg) {
         switch (msg.type) {
@@ -156,31 +164,22 @@ export default defineActor<ToAggregator, ToSource>({
             const now = begin(msg.session, 'batches');
             if (now === null) return;
             applied.batches += w.applyBatches(msg.batches, now);
-            applied.rejected += w.reject(msg.rejected, now);
-            w.setOffset('batches', msg.cursor, now);
-            acks.set('batches', { type: 'committed', source: 'batches', session: msg.session, offset: msg.cursor });
-            return schedule(msg.batches.length + msg.rejected.length);
+            return settle({ type: 'committed', source: 'batches', session: msg.session, offset: msg.cursor }, msg.rejected, now, msg.batches.length);
           }
           case 'students': {
             const now = begin(msg.session, 'students');
             if (now === null) return;
             applied.students += w.applyStudents(msg.students, now);
-            applied.rejected += w.reject(msg.rejected, now);
-            w.setOffset('students', msg.offset, now);
-            acks.set('students', { type: 'committed', source: 'students', session: msg.session, offset: msg.offset });
-            return schedule(msg.students.length + msg.rejected.length);
+            return settle({ type: 'committed', source: 'students', session: msg.session, offset: msg.offset }, msg.rejected, now, msg.students.length);
           }
           case 'runs': {
             const now = begin(msg.session, 'test_runs');
             if (now === null) return;
             applied.completions += w.applyCompletions(msg.completions, now);
-            applied.rejected += w.reject(msg.rejected, now);
             applied.runs += msg.runs;
             windowRuns += msg.runs;
-            w.setOffset('test_runs', msg.offset, now);
             if (oldestReadAt === 0 || msg.readAt < oldestReadAt) oldestReadAt = msg.readAt;
-            acks.set('test_runs', { type: 'committed', source: 'test_runs', session: msg.session, offset: msg.offset });
-            return schedule(msg.runs + msg.rejected.length);
+            return settle({ type: 'committed', source: 'test_runs', session: msg.session, offset: msg.offset }, msg.rejected, now, msg.runs);
           }
           default: {
             const never: never = msg;
