@@ -3,7 +3,6 @@
 // what the fake Aggregator received; a recording proxy to see the requests the actor makes.
 import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
 import type { Supervisor } from '../../src/runtime/index.ts';
@@ -11,6 +10,7 @@ import type { Simulator } from '../../src/simulator/index.ts';
 import type { BatchFetcherArgs } from '../../src/actors/batch-fetcher.ts';
 import type { Batch } from '../../src/domain/records.ts';
 import type { FakeLine } from '../fixtures/fake-aggregator.ts';
+import { listenLoopback } from '../sources/batches-api-server.ts';
 import { FAST, captureLogger, fixture, readLines, startSupervisor, statusOf, tempDir, waitFor } from '../runtime/helpers.ts';
 
 export const FETCHER = fileURLToPath(new URL('../../src/actors/batch-fetcher.ts', import.meta.url));
@@ -124,13 +124,5 @@ export async function recordingProxy(t: ExecutionContext, target: string): Promi
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url: await listenLoopback(t, server), seen };
 }

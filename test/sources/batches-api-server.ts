@@ -1,6 +1,6 @@
 // A scripted HTTP server on 127.0.0.1 for the BatchesApi tests: the n-th request gets the n-th
 // answer (the last one repeats), and every request is recorded with its URL, headers and time.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionContext } from 'ava';
 
@@ -24,6 +24,11 @@ export async function scriptedServer(t: ExecutionContext, answers: Answer[]): Pr
     const answer = answers[Math.min(seen.length - 1, answers.length - 1)]!;
     answer(req, res);
   });
+  return { url: await listenLoopback(t, server), seen };
+}
+
+/** Listens on a free port of 127.0.0.1 until the test ends; returns the base URL. */
+export async function listenLoopback(t: ExecutionContext, server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(
     () =>
@@ -32,7 +37,7 @@ export async function scriptedServer(t: ExecutionContext, answers: Answer[]): Pr
         server.closeAllConnections();
       }),
   );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 export const json =
