@@ -83,6 +83,27 @@ export default defineActor<ToSource, ToAggregator>({
       publish();
     };
 
+    /**
+     * Rows whose id no JavaScript number holds (past ±2^53): rejected with their exact id, once per
+     * incarnation (the warehouse stores each key once), never in `known` or the hwm.
+     */
+    const unsafeSent = new Set<string>();
+    const readUnsafe = async (r: StudentsReader): Promise<void> => {
+      for (let past: bigint | null = null; !ctx.signal.aborted; ) {
+        const rows = r.unsafeRows(past, args.batchSize);
+        const fresh = rows.filter((row) => !unsafeSent.has(String(row['id'])));
+        if (fresh.length > 0) {
+          const { rejected } = checkRows(fresh);
+          await ctx.send(ACTORS.aggregator, { type: 'students', session: session.id, students: [], rejected, offset: { hwm } });
+          for (const row of fresh) unsafeSent.add(String(row['id']));
+          n.rejected += rejected.length;
+          publish();
+        }
+        if (rows.length < args.batchSize) return;
+        past = rows[rows.length - 1]!['id'] as bigint;
+      }
+    };
+
     /** Rows above the hwm, chunk by chunk, until a short chunk. */
     const readNew = async (r: StudentsReader): Promise<void> => {
       while (!ctx.signal.aborted) {
@@ -161,6 +182,7 @@ export default defineActor<ToSource, ToAggregator>({
       const version = r.dataVersion();
       if (version !== readVersion) {
         await readNew(r);
+        await readUnsafe(r);
         readVersion = version;
       }
       if (Date.now() < nextReconcile) return;

@@ -9,8 +9,8 @@ export function batchRejectKey(raw: string): string {
   return digest(raw);
 }
 
-/** A source students row is one rejection per row id. */
-export function studentRejectKey(id: number): string {
+/** A source students row is one rejection per row id (exact: an id past 2^53 comes as a bigint). */
+export function studentRejectKey(id: number | bigint): string {
   return String(id);
 }
 

@@ -1,6 +1,7 @@
 // Validation at the edges, written from CONTRACTS §1-§3: one function per source record, each
 // returning the record or the reason it is rejected. Pure: no I/O.
 import type { Batch, Student, TestRun } from './records.ts';
+import { ExactNumber, mayHoldInexact, parseJsonExact } from './json-exact.ts';
 
 export const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -36,6 +37,18 @@ export function isDate(v: unknown): v is string {
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
+/**
+ * An integer field that is not a safe integer, named with its value as written: an ExactNumber
+ * (a JSON number JSON.parse would round) or a bigint (an SQLite INTEGER read exactly). Null for
+ * anything else, which gets the field's usual reason.
+ */
+function unsafeInteger(field: string, v: unknown): string | null {
+  if (v instanceof ExactNumber || typeof v === 'bigint') {
+    return `${field} ${String(v)} is not an integer within ±${Number.MAX_SAFE_INTEGER} (it cannot be held exactly)`;
+  }
+  return null;
+}
+
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const bad = <T>(reason: string): Checked<T> => ({ ok: false, reason });
@@ -44,7 +57,7 @@ const bad = <T>(reason: string): Checked<T> => ({ ok: false, reason });
 export function checkBatch(b: unknown): Checked<Batch> {
   if (typeof b !== 'object' || b === null || Array.isArray(b)) return bad('not an object');
   const o = b as Record<string, unknown>;
-  if (!isInt(o['id']) || o['id'] <= 0) return bad('id is not a positive integer');
+  if (!isInt(o['id']) || o['id'] <= 0) return bad(unsafeInteger('id', o['id']) ?? 'id is not a positive integer');
   if (typeof o['name'] !== 'string' || o['name'] === '') return bad('name is not a non-empty string');
   const startDate = o['start_date'] ?? null;
   if (startDate !== null && !isDate(startDate)) return bad('start_date is neither null nor YYYY-MM-DD');
@@ -55,11 +68,11 @@ export function checkBatch(b: unknown): Checked<Batch> {
 /** One row of the source `students` table, as better-sqlite3 returns it (§2). */
 export function checkStudent(row: Record<string, unknown>): Checked<Student> {
   const id = row['id'];
-  if (!isInt(id)) return bad('id is not an INTEGER');
+  if (!isInt(id)) return bad(unsafeInteger('id', id) ?? 'id is not an INTEGER');
   if (typeof row['name'] !== 'string') return bad('name is not TEXT');
   const email = row['email'] ?? null;
   if (email !== null && typeof email !== 'string') return bad('email is neither TEXT nor NULL');
-  if (!isInt(row['batch_id'])) return bad('batch_id is not an INTEGER');
+  if (!isInt(row['batch_id'])) return bad(unsafeInteger('batch_id', row['batch_id']) ?? 'batch_id is not an INTEGER');
   if (!isTimestamp(row['created_at'])) return bad('created_at is not YYYY-MM-DDTHH:MM:SS.sssZ');
   return { ok: true, value: { id, name: row['name'], email, batch_id: row['batch_id'], created_at: row['created_at'] } };
 }
@@ -82,7 +95,8 @@ export function checkLine(line: string, bytes = -1): LineResult {
   }
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    // A number JSON.parse would round (an id past 2^53) is kept as written, to be rejected as such.
+    v = mayHoldInexact(text) ? parseJsonExact(text) : JSON.parse(text);
   } catch {
     return { kind: 'bad', reason: 'not JSON' };
   }
@@ -106,10 +120,10 @@ export function checkRun(v: unknown): LineResult {
   if (failure === undefined) return missing(o, 'failure_count');
   if (created === undefined) return missing(o, 'created_at');
   if (typeof id !== 'string' || id === '') return { kind: 'bad', reason: 'id is not a non-empty string' };
-  if (!isInt(student)) return { kind: 'bad', reason: 'student_id is not an integer' };
-  if (!isInt(lesson)) return { kind: 'bad', reason: 'lesson_id is not an integer' };
-  if (!isInt(passing)) return { kind: 'bad', reason: 'passing_count is not an integer' };
-  if (!isInt(failure)) return { kind: 'bad', reason: 'failure_count is not an integer' };
+  if (!isInt(student)) return { kind: 'bad', reason: unsafeInteger('student_id', student) ?? 'student_id is not an integer' };
+  if (!isInt(lesson)) return { kind: 'bad', reason: unsafeInteger('lesson_id', lesson) ?? 'lesson_id is not an integer' };
+  if (!isInt(passing)) return { kind: 'bad', reason: unsafeInteger('passing_count', passing) ?? 'passing_count is not an integer' };
+  if (!isInt(failure)) return { kind: 'bad', reason: unsafeInteger('failure_count', failure) ?? 'failure_count is not an integer' };
   if (passing < 0 || failure < 0) return { kind: 'bad', reason: 'negative count' };
   if (!isTimestamp(created)) return { kind: 'bad', reason: 'created_at is not YYYY-MM-DDTHH:MM:SS.sssZ' };
   return { kind: 'run', run: { id, student_id: student, lesson_id: lesson, passing_count: passing, failure_count: failure, created_at: created } };

@@ -163,12 +163,18 @@ export class BatchGen {
         if (raw.id === 0) this.zeroIdServed = true;
         reason = `id ${String(raw.id)} is not a positive integer`;
         break;
+      case 'id-past-2^53':
+        raw.id = BigInt(Number.MAX_SAFE_INTEGER) + 2n + BigInt(b.id);
+        reason = `id ${String(raw.id)} is past 2^53: no JSON.parse gives it exactly`;
+        break;
       default: {
         const never: never = k;
         throw new Error(`unknown kind ${String(never)}`);
       }
     }
-    this.ctx.sinks.batch({ id: b.id, createdMs, json: JSON.stringify(raw) });
+    // A bigint is served as the exact JSON number it is.
+    const json = JSON.stringify(raw, (_k, v: unknown) => (typeof v === 'bigint' ? `#big#${v}` : v)).replace(/"#big#(-?\d+)"/g, '$1');
+    this.ctx.sinks.batch({ id: b.id, createdMs, json });
     const rejected: RejectedBatch = { id: b.id, kind: k, reason, raw };
     this.ctx.ledger.batchRejected(rejected);
     if (createdMs > this.newestMs) this.newestMs = createdMs;

@@ -13,7 +13,12 @@ export interface LedgerBatch {
 }
 
 export const INVALID_BATCH_KINDS = ['name-empty', 'name-missing', 'start-date-format', 'created-at-format', 'id-string', 'id-not-positive'] as const;
-export type InvalidBatchKind = (typeof INVALID_BATCH_KINDS)[number];
+/**
+ * Served only on request, never drawn at random: an id past 2^53, written as an exact JSON number
+ * (raw.id is a bigint), which a client's JSON.parse would round to another number.
+ */
+export const ON_DEMAND_BATCH_KINDS = ['id-past-2^53'] as const;
+export type InvalidBatchKind = (typeof INVALID_BATCH_KINDS)[number] | (typeof ON_DEMAND_BATCH_KINDS)[number];
 
 export interface RejectedBatch {
   /** The position the API sorts it by; the served `id` field may differ (that is the fault). */
@@ -195,7 +200,7 @@ export class Ledger {
   /** A SHA-256 over every record (not timings): equal for two runs of the same seed and steps. */
   fingerprint(): string {
     const h = createHash('sha256');
-    const json = (v: unknown) => h.update(JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x)) + '\n');
+    const json = (v: unknown) => h.update(JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? Buffer.from(x).toString('hex') : typeof x === 'bigint' ? String(x) : x)) + '\n');
     json(this.published);
     json([this.rejectedBatches, this.rejectedStudents, this.duplicates, this.badLines]);
     json([this.variants, this.splitLines, this.lines, this.rotations, this.truncations]);

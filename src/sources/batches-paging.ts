@@ -6,6 +6,7 @@ import type { BatchCursor } from '../domain/offsets.ts';
 import { batchRejectKey } from '../domain/keys.ts';
 import { checkBatch, isDate, isTimestamp } from '../domain/validate.ts';
 import { cutRaw } from '../domain/records.ts';
+import { stringifyExact } from '../domain/json-exact.ts';
 import type { BatchesApi } from './batches-api.ts';
 import { ApiError, apiErrors } from './batches-errors.ts';
 
@@ -52,7 +53,7 @@ export function sinceFloor(since: string): string {
 export function readPage(entries: readonly unknown[]): PageRead {
   const out: PageRead = { batches: [], rejected: [], newest: null, next: null };
   for (const entry of entries) {
-    const raw = JSON.stringify(entry) ?? String(entry);
+    const raw = stringifyExact(entry) ?? String(entry);
     const checked = checkBatch(entry);
     if (checked.ok) {
       const b = checked.value;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { cutRaw, type Rejected, type Student } from '../domain/records.ts';
 import { checkStudent } from '../domain/validate.ts';
+import { stringifyExact } from '../domain/json-exact.ts';
 import { studentRejectKey } from '../domain/keys.ts';
 import { SourceError } from './errors.ts';
 
@@ -68,9 +69,9 @@ export class StudentsReader {
     return this.st.dataVersion.get() as number;
   }
 
-  /** Up to `limit` rows with id > `hwm`, in id order. */
+  /** Up to `limit` rows with `hwm` < id <= MAX_SAFE_INTEGER, in id order. */
   rowsAfter(hwm: number, limit: number): Row[] {
-    return this.st.rowsAfter.all(hwm, limit) as Row[];
+    return exactRows(this.st.rowsAfter.all(hwm, limit) as Row[]);
   }
 
   /** The rows of these ids (those that exist), in the order given. */
@@ -80,7 +81,20 @@ export class StudentsReader {
       const row = this.st.rowById.get(id) as Row | undefined;
       if (row !== undefined) out.push(row);
     }
-    return out;
+    return exactRows(out);
+  }
+
+  /**
+   * Up to `limit` rows whose id is past ±MAX_SAFE_INTEGER (each one a rejection: no JavaScript
+   * number holds it), after `after` in the order negatives first, ascending; ids come as bigint,
+   * exact. Every other statement here leaves these ids out, so that they never move the
+   * high-water mark or the counts that find back-fills.
+   */
+  unsafeRows(after: bigint | null, limit: number): Row[] {
+    const below = after === null || after < 0n ? (this.st.unsafeBelow.all(after ?? -Infinity, limit) as Row[]) : [];
+    const rest = limit - below.length;
+    const above = rest > 0 ? (this.st.unsafeAbove.all(after === null || after < 0n ? BigInt(Number.MAX_SAFE_INTEGER) : after, rest) as Row[]) : [];
+    return exactRows([...below, ...above]);
   }
 
   /**
@@ -132,18 +146,38 @@ export class StudentsReader {
   }
 }
 
+// Ids a JavaScript number holds exactly. Rows outside are read by unsafeRows() alone.
+const SAFE = `id BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`;
+
 function prepare(db: Database.Database) {
   const cols = COLUMNS.join(', ');
   return {
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
-    rowsAfter: db.prepare(`SELECT ${cols} FROM students WHERE id > ? ORDER BY id LIMIT ?`),
-    rowById: db.prepare(`SELECT ${cols} FROM students WHERE id = ?`),
-    nthId: db.prepare('SELECT id FROM students WHERE id > ? AND id <= ? ORDER BY id LIMIT 1 OFFSET ?').pluck(),
-    count: db.prepare('SELECT count(*) FROM students WHERE id > ? AND id <= ?').pluck(),
-    ids: db.prepare('SELECT id FROM students WHERE id > ? AND id <= ? ORDER BY id LIMIT ?').pluck(),
-    countAbove: db.prepare('SELECT count(*) FROM (SELECT 1 FROM students WHERE id > ? LIMIT ?)').pluck(),
+    // safeIntegers: an INTEGER past 2^53 (an id, a batch_id) comes as an exact bigint, not rounded.
+    rowsAfter: db.prepare(`SELECT ${cols} FROM students WHERE id > ? AND ${SAFE} ORDER BY id LIMIT ?`).safeIntegers(true),
+    rowById: db.prepare(`SELECT ${cols} FROM students WHERE id = ?`).safeIntegers(true),
+    unsafeBelow: db.prepare(`SELECT ${cols} FROM students WHERE id > ? AND id < ${-Number.MAX_SAFE_INTEGER} ORDER BY id LIMIT ?`).safeIntegers(true),
+    unsafeAbove: db.prepare(`SELECT ${cols} FROM students WHERE id > ? AND id > ${Number.MAX_SAFE_INTEGER} ORDER BY id LIMIT ?`).safeIntegers(true),
+    nthId: db.prepare(`SELECT id FROM students WHERE id > ? AND id <= ? AND ${SAFE} ORDER BY id LIMIT 1 OFFSET ?`).pluck(),
+    count: db.prepare(`SELECT count(*) FROM students WHERE id > ? AND id <= ? AND ${SAFE}`).pluck(),
+    ids: db.prepare(`SELECT id FROM students WHERE id > ? AND id <= ? AND ${SAFE} ORDER BY id LIMIT ?`).pluck(),
+    countAbove: db.prepare(`SELECT count(*) FROM (SELECT 1 FROM students WHERE id > ? AND ${SAFE} LIMIT ?)`).pluck(),
   };
 }
+
+/** Rows read with safeIntegers: every integer a number again where a number holds it exactly. */
+function exactRows(rows: Row[]): Row[] {
+  for (const row of rows) {
+    for (const k in row) {
+      const v = row[k];
+      if (typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE) row[k] = Number(v);
+    }
+  }
+  return rows;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
 
 function checkSchema(db: Database.Database, path: string): void {
   let info: { name: string; pk: number; type: string }[];
@@ -171,18 +205,12 @@ function checkSchema(db: Database.Database, path: string): void {
  * as `{"blob_base64": "..."}`, so that it cannot be taken for a TEXT value.
  */
 export function rawOf(row: Row): string {
-  return cutRaw(
-    JSON.stringify(row, (_key, v: unknown) => {
-      if (v instanceof Uint8Array) return { blob_base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
-      // JSON.stringify has already turned a Buffer into {type:'Buffer', data:[...]} before the replacer sees it.
-      if (isBufferJson(v)) return { blob_base64: Buffer.from(v.data).toString('base64') };
-      return v;
-    }),
-  );
-}
-
-function isBufferJson(v: unknown): v is { type: 'Buffer'; data: number[] } {
-  return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data);
+  const plain: Row = {};
+  for (const [k, v] of Object.entries(row)) {
+    plain[k] = v instanceof Uint8Array ? { blob_base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } : v;
+  }
+  // A bigint (an INTEGER past 2^53) is written as the exact number it is.
+  return cutRaw(stringifyExact(plain) ?? '');
 }
 
 /** Validates source rows: each becomes a Student or a Rejected keyed by its id. */
@@ -192,7 +220,7 @@ export function checkRows(rows: readonly Row[]): { students: Student[]; rejected
   for (const row of rows) {
     const c = checkStudent(row);
     if (c.ok) students.push(c.value);
-    else rejected.push({ source: 'students', reason: c.reason, raw: rawOf(row), key: studentRejectKey(Number(row['id'])) });
+    else rejected.push({ source: 'students', reason: c.reason, raw: rawOf(row), key: studentRejectKey(row['id'] as number | bigint) });
   }
   return { students, rejected };
 }
@@ -227,6 +255,13 @@ export function readAllStudents(path: string, chunk = 5_000): { students: Studen
         hwm = Math.max(hwm, after);
       }
       if (rows.length < chunk) break;
+    }
+    // Ids past ±2^53: rejected, exactly as they are, and neither known nor the high-water mark.
+    for (let past: bigint | null = null; ; ) {
+      const rows = reader.unsafeRows(past, chunk);
+      for (const r of checkRows(rows).rejected) rejected.push(r);
+      if (rows.length < chunk) break;
+      past = rows[rows.length - 1]!['id'] as bigint;
     }
     return { students, rejected, hwm, known: known.slice(0, n) };
   } finally {
