@@ -8,6 +8,7 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import got, { RequestError, TimeoutError } from 'got';
 import { apiErrors, shownUrl } from './batches-errors.ts';
+import { parseJsonExact } from '../domain/json-exact.ts';
 
 export { ApiError, type ApiErrorKind } from './batches-errors.ts';
 export { fetchAllBatches, sinceFloor, type AllBatches } from './batches-paging.ts';
@@ -167,7 +168,7 @@ export class BatchesApi {
       return { retry: `${status}${retryAfterMs === undefined ? '' : ` (Retry-After ${retryAfterMs} ms)`}`, kind: 'status', status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     }
     if (status === 401 || status === 403) throw this.token === undefined ? apiErrors.tokenMissing(shown, status) : apiErrors.tokenRefused(shown, status);
-    throw apiErrors.status(shown, status, this.scrub(snippet(res.body)));
+    throw apiErrors.status(shown, status, excerpt(this.scrub(res.body)));
   }
 
   /** A transport failure in words, for logs: never the request's headers. */
@@ -190,9 +191,10 @@ function abortError(signal: AbortSignal): Error {
   return err;
 }
 
-function snippet(body: string): string {
+/** The start of a body on one line. Cut only after scrubbing: a cut inside the token would let its start through. */
+function excerpt(body: string, chars = BODY_SNIPPET): string {
   const oneLine = body.replace(/\s+/g, ' ').trim();
-  return oneLine.length <= BODY_SNIPPET ? oneLine : `${oneLine.slice(0, BODY_SNIPPET)}…`;
+  return oneLine.length <= chars ? oneLine : `${oneLine.slice(0, chars)}…`;
 }
 
 /** Retry-After as delta-seconds or an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
@@ -208,9 +210,11 @@ export function parseRetryAfter(value: string | undefined): number | undefined {
 export function parsePage(body: string, shown: string, scrub: (text: string) => string = (text) => text): Page {
   let v: unknown;
   try {
-    v = JSON.parse(body);
-  } catch (err) {
-    throw apiErrors.notJson(shown, scrub(`${(err as Error).message}; it starts ${JSON.stringify(body.slice(0, 40))}`));
+    // Numbers JSON.parse would round (an id past 2^53) are kept as written, to be rejected as such.
+    v = parseJsonExact(body);
+  } catch {
+    // Not JSON.parse's message: it quotes the body, cut wherever it likes, perhaps inside the token.
+    throw apiErrors.notJson(shown, `it starts ${JSON.stringify(excerpt(scrub(body), 40))}`);
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw apiErrors.wrongShape(shown, `not an object but ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`);
   const o = v as Record<string, unknown>;

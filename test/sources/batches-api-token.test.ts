@@ -53,3 +53,27 @@ test('credentials in the URL are not shown in messages', async (t) => {
   t.false(err!.message.includes('pa55'));
   t.true(err!.message.startsWith(`${srv.url}/batches answered 404`), err!.message);
 });
+
+test('a body that echoes the request headers: no excerpt of it shows any part of the token', async (t) => {
+  // The token starts at character 30 of the body: a 40-character excerpt cut before scrubbing
+  // showed its first 10 characters; JSON.parse's own message quoted another cut.
+  const echo = `GET /batches HTTP/1.1\nauth: Bearer ${TOKEN}\nhost: x\n`;
+  const long = `${'x'.repeat(190)} Bearer ${TOKEN} ${'y'.repeat(300)}`;
+  const srv = await scriptedServer(t, [
+    (_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(echo);
+    },
+    json(400, long),
+  ]);
+  const api = new BatchesApi({ url: srv.url, token: TOKEN, retry: { ...QUICK, limit: 0 } });
+  t.teardown(() => api.close());
+  const notJson = (await t.throwsAsync(api.fetchPage({}), { instanceOf: ApiError })) as ApiError;
+  t.like(notJson, { kind: 'body' });
+  t.regex(notJson.message, /not JSON \(it starts "GET \/batches HTTP\/1\.1 auth: Bearer <toke/);
+  const bad = (await t.throwsAsync(api.fetchPage({}), { instanceOf: ApiError })) as ApiError;
+  t.like(bad, { kind: 'status', status: 400 });
+  for (const err of [notJson, bad]) {
+    for (let n = 4; n <= TOKEN.length; n++) t.false(err.message.includes(TOKEN.slice(0, n)), `no ${n} first characters of the token: ${err.message}`);
+  }
+});
