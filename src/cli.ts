@@ -1,6 +1,7 @@
 // The command line of CONTRACTS §5. Each command lives in its own module, loaded only when used,
 // so `batchboard top` does not pay for the simulator or the actor runtime.
 import { UsageError, exitCodeOf } from './errors.ts';
+import { visible } from './runtime/text.ts';
 
 export interface CommandModule {
   run(argv: string[]): Promise<number>;
@@ -86,7 +87,8 @@ export async function main(argv: string[]): Promise<number> {
     const mod = await command.load();
     return await mod.run(rest);
   } catch (err) {
-    process.stderr.write(`batchboard: ${(err as Error).message}\n`);
+    // Messages can quote the sources (an actor's last error): shown, never interpreted.
+    process.stderr.write(`batchboard: ${visible(String((err as Error)?.message ?? err))}\n`);
     return exitCodeOf(err);
   }
 }

@@ -1,6 +1,6 @@
 // `batchboard status` and `batchboard restart ACTOR`: they find the running supervisor from the
 // warehouse path alone, through the control socket beside it.
-import { controlRequest, type ActorStatus } from './runtime/index.ts';
+import { controlRequest, jsonVisible, visible, type ActorStatus } from './runtime/index.ts';
 import { controlSocketPath, DEFAULT_WAREHOUSE, parseFlags, stringFlag } from './config.ts';
 import { CommandFailed, UsageError } from './errors.ts';
 
@@ -20,7 +20,7 @@ export async function status(argv: string[]): Promise<number> {
   const warehouse = stringFlag('status', values, 'warehouse') ?? DEFAULT_WAREHOUSE;
   const actors = (await ask('status', warehouse, { cmd: 'status' })) as ActorStatus[];
   if (values.json) {
-    process.stdout.write(JSON.stringify(actors, null, 2) + '\n');
+    process.stdout.write(jsonVisible(JSON.stringify(actors, null, 2)) + '\n');
     return 0;
   }
   process.stdout.write(formatStatus(actors));
@@ -34,13 +34,14 @@ export async function restart(argv: string[]): Promise<number> {
   const warehouse = stringFlag('restart', values, 'warehouse') ?? DEFAULT_WAREHOUSE;
   const started = Date.now();
   const s = (await ask('restart', warehouse, { cmd: 'restart', name })) as ActorStatus;
-  process.stdout.write(`restarted ${name} in ${Date.now() - started} ms (thread ${s.threadId}, restarts ${s.restarts})\n`);
+  process.stdout.write(`restarted ${visible(name)} in ${Date.now() - started} ms (thread ${s.threadId}, restarts ${s.restarts})\n`);
   return 0;
 }
 
 export function formatStatus(actors: ActorStatus[]): string {
   const rows = [['actor', 'state', 'thread', 'restarts', 'mailbox', 'handled', 'counters', 'last error']];
   for (const a of actors) {
+    // Counters and errors carry text from the sources (an API's error body, a file name).
     rows.push([
       a.name,
       a.state,
@@ -52,7 +53,7 @@ export function formatStatus(actors: ActorStatus[]): string {
         .map(([k, v]) => `${k}=${v}`)
         .join(' ') || '-',
       a.lastError ?? '-',
-    ]);
+    ].map(visible));
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';

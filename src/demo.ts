@@ -7,7 +7,7 @@ import { DEFAULT_MIN_LESSONS } from './domain/records.ts';
 import { UsageError } from './errors.ts';
 import { ACTORS } from './actors/messages.ts';
 import { SPEC, supervise } from './start.ts';
-import { jsonLineLogger, supervisorAnswers, type ActorStatus, type Supervisor } from './runtime/index.ts';
+import { jsonLineLogger, supervisorAnswers, visible, type ActorStatus, type Supervisor } from './runtime/index.ts';
 import { startSimulator } from './simulator/index.ts';
 import { leaderboard, openReadOnly } from './storage/snapshot.ts';
 
@@ -108,7 +108,7 @@ function statusLine(sup: Supervisor, warehouse: string, seconds: number): string
   let top = '';
   try {
     top = leaderboard(warehouse, 5)
-      .map((b) => `${b.name}=${b.qualified_students}`)
+      .map((b) => `${visible(b.name)}=${b.qualified_students}`)
       .join(' ');
   } catch {
     top = '(warehouse not ready)';

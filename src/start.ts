@@ -6,7 +6,7 @@ import { controlSocketPath, intFlag, parseFlags, requiredFlag, sourcesId, string
 import { UsageError } from './errors.ts';
 import { checkApi, checkLog, checkStudents, checkWarehouse } from './source-checks.ts';
 import { pipelineOptions, type PipelineConfig } from './pipeline.ts';
-import { runSupervisor, jsonLineLogger, supervisorAnswers } from './runtime/index.ts';
+import { runSupervisor, jsonLineLogger, supervisorAnswers, visible } from './runtime/index.ts';
 
 export const FLAGS_HELP = `batchboard start --api URL --students PATH --log PATH --warehouse PATH [flags]
 batchboard start                 (no sources: the demo on simulated sources, warehouse data/warehouse.db)
@@ -87,6 +87,6 @@ export async function supervise(
     // The control socket of another supervisor on this warehouse, most likely.
     throw new UsageError(`${C}: ${(err as Error).message}`);
   }
-  if (exit.code !== 0) process.stderr.write(`batchboard: start: ${exit.message ?? 'the supervisor stopped'}\n`);
+  if (exit.code !== 0) process.stderr.write(`batchboard: start: ${visible(exit.message ?? 'the supervisor stopped')}\n`);
   return exit.code;
 }

@@ -4,6 +4,7 @@ import { DEFAULT_WAREHOUSE, intFlag, parseFlags, stringFlag } from './config.ts'
 import { UsageError } from './errors.ts';
 import { leaderboard, type LeaderRow } from './storage/snapshot.ts';
 import { WarehouseError } from './storage/errors.ts';
+import { jsonVisible, visible } from './runtime/index.ts';
 
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 1_000;
@@ -27,14 +28,14 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const ranked = rows.map((r, i) => ({ rank: i + 1, id: r.id, name: r.name, qualified_students: r.qualified_students }));
-  process.stdout.write(values.json ? JSON.stringify(ranked, null, 2) + '\n' : formatTop(ranked));
+  process.stdout.write(values.json ? jsonVisible(JSON.stringify(ranked, null, 2)) + '\n' : formatTop(ranked));
   return 0;
 }
 
 /** An aligned table: numbers right-aligned, names left-aligned. */
 export function formatTop(rows: { rank: number; id: number; name: string; qualified_students: number }[]): string {
   if (rows.length === 0) return 'no batches in the warehouse yet\n';
-  const cells = [['rank', 'id', 'name', 'qualified_students'], ...rows.map((r) => [String(r.rank), String(r.id), r.name, String(r.qualified_students)])];
+  const cells = [['rank', 'id', 'name', 'qualified_students'], ...rows.map((r) => [String(r.rank), String(r.id), visible(r.name), String(r.qualified_students)])];
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) =>
     c

@@ -8,6 +8,7 @@
 import type { BatchRow, StudentRow } from '../domain/aggregate.ts';
 import type { Rejected, SourceName } from '../domain/records.ts';
 import { openReadOnly, readWarehouse, type RejectedCounts } from '../storage/snapshot.ts';
+import { jsonVisible } from '../runtime/index.ts';
 import { asUsage, flagsHelp, parseBatchFlags, readAndCompute, resolveMinLessons, type BatchOptions } from './commands.ts';
 
 export const FLAGS_HELP = flagsHelp('verify');
@@ -84,17 +85,20 @@ function countRejected(rows: readonly Rejected[]): RejectedCounts {
   return { batches: seen.batches.size, students: seen.students.size, test_runs: seen.test_runs.size };
 }
 
+/** A value as JSON, safe on a terminal: names come from the sources. */
+const shown = (v: unknown): string => jsonVisible(JSON.stringify(v));
+
 export function formatDifferences(r: VerifyResult): string {
   const out = [`warehouse ${r.warehouse} differs from the sources:`];
   const table = <R extends { id: number }>(kind: string, one: string, d: RowDiff<R>) => {
     const c = d.counts;
     out.push(`${kind}: ${c.sources} in the sources, ${c.warehouse} in the warehouse; ${c.missing} missing, ${c.extra} extra, ${c.differing} differing`);
-    for (const row of d.missing) out.push(`  missing ${one} ${row.id}: ${JSON.stringify(row)}`);
+    for (const row of d.missing) out.push(`  missing ${one} ${row.id}: ${shown(row)}`);
     if (c.missing > d.missing.length) out.push(`  ... and ${c.missing - d.missing.length} more missing`);
-    for (const row of d.extra) out.push(`  extra ${one} ${row.id}: ${JSON.stringify(row)}`);
+    for (const row of d.extra) out.push(`  extra ${one} ${row.id}: ${shown(row)}`);
     if (c.extra > d.extra.length) out.push(`  ... and ${c.extra - d.extra.length} more extra`);
     for (const row of d.differing) {
-      const fields = row.fields.map((f) => `${f.field} warehouse ${JSON.stringify(f.warehouse)}, sources ${JSON.stringify(f.sources)}`);
+      const fields = row.fields.map((f) => `${f.field} warehouse ${shown(f.warehouse)}, sources ${shown(f.sources)}`);
       out.push(`  ${one} ${row.id} differs: ${fields.join('; ')}`);
     }
     if (c.differing > d.differing.length) out.push(`  ... and ${c.differing - d.differing.length} more differing`);

@@ -4,5 +4,6 @@ export { ControlServer, controlRequest, supervisorAnswers, type ControlRequest, 
 export { runSupervisor, type RunOptions } from './run.ts';
 export { DEFAULTS, type ChildSpec, type SupervisorOptions, type RestartType, type Strategy } from './spec.ts';
 export { SpecError, RuntimeError } from './errors.ts';
+export { visible, jsonVisible } from './text.ts';
 export { jsonLineLogger, silentLogger, type Logger } from './log.ts';
 export type { ActorStats } from './protocol.ts';
