@@ -20,7 +20,10 @@ export class Incarnation {
   stats: ActorStats;
   readonly ended: Promise<Ended>;
   private stopRequested = false;
+  /** Why it ended: the thread's own 'failed' report, or the reason it was killed for. */
   private failure: SerializedError | undefined;
+  /** The worker's `error` event: used when the thread could not report (it died in loading, say). */
+  private errorEvent: SerializedError | undefined;
   private unanswered: { seq: number; at: number } | null = null;
   private seq = 0;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -72,15 +75,17 @@ export class Incarnation {
       }
     });
     this.worker.on('error', (err) => {
-      this.failure ??= serializeError(err);
+      this.errorEvent ??= serializeError(err);
     });
     this.ended = new Promise<Ended>((resolve) => {
       this.worker.once('exit', (code) => {
         this.exited = true;
         clearInterval(this.heartbeat);
         this.heartbeat = undefined;
-        const normal = this.failure === undefined && code === 0;
-        const error = normal ? undefined : (this.failure ?? serializeError(errors.exited(spec.name, code)));
+        // The thread's own report of its crash says more than the `error` event's clone of it.
+        const failure = this.failure ?? this.errorEvent;
+        const normal = failure === undefined && code === 0;
+        const error = normal ? undefined : (failure ?? serializeError(errors.exited(spec.name, code)));
         this.readyWaiter?.reject(rebuild(error ?? serializeError(errors.exited(spec.name, code))));
         resolve({ normal, error, code });
       });

@@ -78,19 +78,43 @@ function describe(value: unknown): string {
 export interface SerializedError {
   name: string;
   message: string;
+  /** A library's error code (SQLITE_FULL, ECONNRESET, ...), when the thrown value had one. */
+  code?: string;
   stack?: string;
 }
 
+/**
+ * Anything thrown, as data that says what it was: an Error, an object that only looks like one (a
+ * native library's error reaches the supervisor's `error` event as a plain object with its own
+ * enumerable fields, its message lost), a string, any other value. Never "[object Object]".
+ */
 export function serializeError(err: unknown): SerializedError {
-  if (err instanceof Error) return { name: err.name, message: err.message, stack: err.stack };
-  return { name: 'Error', message: String(err) };
+  const o = typeof err === 'object' && err !== null ? (err as Record<string, unknown>) : null;
+  const code = typeof o?.['code'] === 'string' || typeof o?.['code'] === 'number' ? String(o['code']) : undefined;
+  const withCode = code === undefined ? {} : { code };
+  if (err instanceof Error) return { name: err.name, message: err.message, ...withCode, ...(err.stack === undefined ? {} : { stack: err.stack }) };
+  if (o !== null) {
+    const name = typeof o['name'] === 'string' && o['name'] !== '' ? o['name'] : 'Error';
+    let message = typeof o['message'] === 'string' ? o['message'] : '';
+    if (message === '') message = code === undefined ? `a thrown ${describeThrown(o)}` : 'no message given';
+    return { name, message, ...withCode, ...(typeof o['stack'] === 'string' ? { stack: o['stack'] } : {}) };
+  }
+  if (typeof err === 'string') return { name: 'Error', message: err };
+  return { name: 'Error', message: `a thrown ${typeof err}: ${String(err)}` };
 }
 
-export function reason(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  if (err && typeof err === 'object' && 'message' in err) {
-    const e = err as SerializedError;
-    return `${e.name ?? 'Error'}: ${e.message}`;
+function describeThrown(o: Record<string, unknown>): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(o);
+  } catch {
+    json = undefined;
   }
-  return String(err);
+  return `object ${json === undefined || json === '{}' ? `with keys [${Object.keys(o).join(', ')}]` : json.slice(0, 200)}`;
+}
+
+/** One line for logs and status: "SqliteError [SQLITE_FULL]: database or disk is full". */
+export function reason(err: unknown): string {
+  const e = err instanceof Error ? serializeError(err) : typeof err === 'object' && err !== null && 'message' in err ? (err as SerializedError) : serializeError(err);
+  return `${e.name ?? 'Error'}${e.code === undefined ? '' : ` [${e.code}]`}: ${e.message}`;
 }

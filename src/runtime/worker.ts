@@ -11,15 +11,26 @@ const control = parentPort!;
 const data = workerData as WorkerData;
 const post = (msg: FromWorker): void => control.postMessage(msg);
 
+let reported = false;
+const report = (err: unknown): void => {
+  if (reported) return;
+  reported = true;
+  post({ t: 'failed', error: serializeError(err) });
+};
+
 /** A crash: reported, then rethrown outside any promise so the thread dies with this error. */
 function crash(err: unknown): void {
-  post({ t: 'failed', error: serializeError(err) });
+  report(err);
   process.nextTick(() => {
     throw err;
   });
 }
 
 process.on('unhandledRejection', (err) => crash(err));
+// An exception thrown from a timer or an I/O callback: reported here, in full, before the thread
+// dies of it. The `error` event the supervisor gets instead structured-clones what was thrown, and
+// a native library's error (better-sqlite3's SqliteError) arrives there as {code} alone.
+process.on('uncaughtExceptionMonitor', (err) => report(err));
 
 const outbound = new Map<string, Outbound>();
 const abort = new AbortController();
