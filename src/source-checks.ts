@@ -69,7 +69,12 @@ export function checkLog(command: string, path: string): void {
 
 export function checkWarehouse(command: string, path: string, opts: OpenOptions): void {
   try {
-    Warehouse.open(path, opts).close();
+    const w = Warehouse.open(path, opts);
+    try {
+      w.checkWritable();
+    } finally {
+      void w.close();
+    }
   } catch (err) {
     throw new UsageError(`${command}: --warehouse: ${(err as Error).message}`);
   }

@@ -28,7 +28,7 @@ export async function rebuild(o: BatchOptions, command = 'rebuild'): Promise<Reb
     }),
   );
   try {
-    const counts = writeSnapshot(w, read.computed, read.offsets, read.rejected);
+    const counts = asUsage(command, () => writeSnapshot(w, read.computed, read.offsets, read.rejected));
     w.checkpoint();
     return { ...counts, runs: read.runs, minLessons, ms: performance.now() - started };
   } finally {

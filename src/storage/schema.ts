@@ -1,5 +1,7 @@
 // The warehouse schema: CONTRACTS §4's three tables, plus batchboard's internal ones. Only
 // storage/ writes SQL for the warehouse.
+import type Database from 'better-sqlite3';
+import { WarehouseError } from './errors.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -53,3 +55,30 @@ CREATE TABLE IF NOT EXISTS meta (
 `;
 
 export const CONTRACT_TABLES = ['batches', 'students', 'rejected_records'] as const;
+
+/**
+ * What an opened file holds, judged by reading alone, before anything may write to it: nothing yet
+ * ('empty', when the caller would create the warehouse) or a batchboard warehouse of this schema
+ * version. Anything else throws a WarehouseError naming the file, which is left as it was.
+ */
+export function inspectWarehouse(db: Database.Database, path: string, access: 'reads' | 'writes'): 'empty' | 'warehouse' {
+  let tables: string[];
+  try {
+    tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+  } catch (err) {
+    // "file is not a database" and the like come from the first query, not from opening.
+    throw new WarehouseError(`${path} is not a batchboard warehouse: ${(err as Error).message}`);
+  }
+  if (!tables.includes('meta')) {
+    if (tables.length === 0 && access === 'writes') return 'empty';
+    if (access === 'writes') {
+      throw new WarehouseError(`${path} is an SQLite database but not a batchboard warehouse (it has tables ${tables.join(', ')} and no meta table)`);
+    }
+    throw new WarehouseError(`${path} is not a batchboard warehouse (it has no meta table)`);
+  }
+  const v = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined;
+  if (v !== String(SCHEMA_VERSION)) {
+    throw new WarehouseError(`warehouse ${path} has schema version ${v ?? 'none'}; this batchboard ${access} version ${SCHEMA_VERSION}`);
+  }
+  return 'warehouse';
+}

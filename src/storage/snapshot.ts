@@ -5,9 +5,9 @@ import Database from 'better-sqlite3';
 import type { BatchRow, CompletionSet, ComputedWarehouse, StudentRow } from '../domain/aggregate.ts';
 import type { Offsets } from '../domain/offsets.ts';
 import type { Rejected, SourceName } from '../domain/records.ts';
-import { SCHEMA_VERSION } from './schema.ts';
+import { inspectWarehouse } from './schema.ts';
 import type { Warehouse } from './warehouse.ts';
-import { WarehouseError } from './errors.ts';
+import { WarehouseError, warehouseFault } from './errors.ts';
 
 export type RejectedCounts = Record<SourceName, number>;
 
@@ -73,7 +73,7 @@ export function writeSnapshot(
     return counts;
   } catch (err) {
     w.rollback();
-    throw err;
+    throw warehouseFault(w.path, err);
   }
 }
 
@@ -91,18 +91,11 @@ export function openReadOnly(path: string): Database.Database {
     throw new WarehouseError(`cannot open warehouse ${path}: ${(err as Error).message}`);
   }
   try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
-    if (!tables.includes('meta')) throw new WarehouseError(`${path} is not a batchboard warehouse (it has no meta table)`);
-    const v = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined;
-    if (v !== String(SCHEMA_VERSION)) {
-      throw new WarehouseError(`warehouse ${path} has schema version ${v ?? 'none'}; this batchboard reads version ${SCHEMA_VERSION}`);
-    }
+    inspectWarehouse(db, path, 'reads');
     return db;
   } catch (err) {
     db.close();
-    // "file is not a database" and the like come from the first query, not from opening.
-    if (err instanceof WarehouseError) throw err;
-    throw new WarehouseError(`${path} is not a batchboard warehouse: ${(err as Error).message}`);
+    throw err;
   }
 }
 

@@ -3,14 +3,14 @@
 // transaction; the aggregates `students.completed`, `batches.student_count` and
 // `batches.qualified_students` are kept up to date incrementally inside it, so that every
 // committed state is consistent. Applying a record twice changes nothing.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statfsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Batch, Rejected, SourceName, Student } from '../domain/records.ts';
 import { INITIAL_OFFSETS, type Offsets } from '../domain/offsets.ts';
-import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
-import { WarehouseError } from './errors.ts';
+import { inspectWarehouse, SCHEMA, SCHEMA_VERSION } from './schema.ts';
+import { WarehouseError, warehouseFault } from './errors.ts';
 import { CompletionIndex } from './completion-index.ts';
 
 export interface OpenOptions {
@@ -54,16 +54,23 @@ export class Warehouse {
 
   /** Opens (creating when absent) the warehouse for writing. Throws WarehouseError naming the file. */
   static open(path: string, opts: OpenOptions): Warehouse {
-    const db = openWritable(path);
+    const existed = existsSync(path);
+    const db = connect(path);
     try {
-      migrate(db, path);
+      // Every check reads only: a file refused here is left byte for byte as it was.
+      const found = inspectWarehouse(db, path, 'writes');
+      if (found === 'warehouse') checkSources(db, path, opts.sources, opts.replaceSources === true);
+      useWal(db, path);
+      if (found === 'empty') createSchema(db);
       const w = new Warehouse(path, db, opts.minLessons);
-      w.checkSources(opts.sources, opts.replaceSources === true);
+      if (w.meta('sources') !== opts.sources) w.setMeta('sources', opts.sources);
       w.useMinLessons(opts.minLessons);
       return w;
     } catch (err) {
       db.close();
-      throw err;
+      // A warehouse this call began to create (on a full disk, say) is not left half made.
+      if (!existed) for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+      throw warehouseFault(path, err);
     }
   }
 
@@ -73,15 +80,26 @@ export class Warehouse {
 
   begin(): void {
     if (this.inTx) return;
-    this.st.begin.run();
+    this.guard(() => this.st.begin.run());
     this.inTx = true;
   }
 
   commit(): void {
     if (!this.inTx) return;
-    this.flushDeltas();
-    this.st.commit.run();
+    this.guard(() => {
+      this.flushDeltas();
+      this.st.commit.run();
+    });
     this.inTx = false;
+  }
+
+  /** Runs a write; SQLite's refusals (a full disk, an I/O error) become a WarehouseError naming the file. */
+  private guard<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      throw warehouseFault(this.path, err);
+    }
   }
 
   rollback(): void {
@@ -99,6 +117,10 @@ export class Warehouse {
 
   /** Upserts by id, the latest version winning; a new batch starts with its students' counts. */
   applyBatches(batches: readonly Batch[], now: string): number {
+    return this.guard(() => this.upsertBatches(batches, now));
+  }
+
+  private upsertBatches(batches: readonly Batch[], now: string): number {
     this.flushDeltas();
     let changed = 0;
     for (const b of batches) {
@@ -117,6 +139,10 @@ export class Warehouse {
 
   /** Inserts students not yet stored (rows are never updated at the source, §2). */
   applyStudents(students: readonly Student[], now: string): number {
+    return this.guard(() => this.insertStudents(students, now));
+  }
+
+  private insertStudents(students: readonly Student[], now: string): number {
     // Pending deltas first: a student inserted now starts with every lesson it has, so a delta
     // left for it would count those lessons twice.
     this.flushDeltas();
@@ -140,6 +166,10 @@ export class Warehouse {
    * under load holds many completions of few students.
    */
   applyCompletions(pairs: ArrayLike<number>, now: string): number {
+    return this.guard(() => this.addCompletions(pairs, now));
+  }
+
+  private addCompletions(pairs: ArrayLike<number>, now: string): number {
     const index = this.completions();
     const fresh: number[] = [];
     for (let i = 0; i + 1 < pairs.length; i += 2) {
@@ -212,13 +242,16 @@ export class Warehouse {
 
   /** Stores rejected records, each key once. */
   reject(rows: readonly Rejected[], now: string): number {
-    let added = 0;
-    for (const r of rows) added += this.st.insertRejected.run(r.source, r.reason, r.raw, now, r.key).changes;
-    return added;
+    if (rows.length === 0) return 0;
+    return this.guard(() => {
+      let added = 0;
+      for (const r of rows) added += this.st.insertRejected.run(r.source, r.reason, r.raw, now, r.key).changes;
+      return added;
+    });
   }
 
   setOffset<S extends SourceName>(source: S, value: Offsets[S], now: string): void {
-    this.st.setOffset.run(source, JSON.stringify(value), now);
+    this.guard(() => this.st.setOffset.run(source, JSON.stringify(value), now));
   }
 
   offset<S extends SourceName>(source: S): Offsets[S] {
@@ -236,6 +269,24 @@ export class Warehouse {
   /** Counts for status lines. */
   counts(): { batches: number; students: number; completions: number; rejected: number } {
     return this.st.counts.get() as { batches: number; students: number; completions: number; rejected: number };
+  }
+
+  /**
+   * `start`'s pre-flight: the disk holding the warehouse has room and a commit goes through now, so
+   * that a full disk is one line before any actor starts rather than a crash loop after.
+   */
+  checkWritable(): void {
+    let free: number | null = null;
+    try {
+      const s = statfsSync(dirname(this.path));
+      free = s.bavail * s.bsize;
+    } catch {
+      free = null; // no statfs here: the write below still tells
+    }
+    if (free !== null && free < MIN_FREE_BYTES) {
+      throw new WarehouseError(`the disk holding ${this.path} is full (${free} bytes free): free some space there, then start again`, 'SQLITE_FULL');
+    }
+    this.guard(() => this.st.setMeta.run('writable_at', new Date().toISOString()));
   }
 
   /** A PASSIVE checkpoint: copies what it can of the WAL without waiting for readers. */
@@ -268,20 +319,6 @@ export class Warehouse {
     })();
   }
 
-  private checkSources(sources: string, replace: boolean): void {
-    const stored = this.meta('sources');
-    if (stored === undefined || replace) {
-      this.setMeta('sources', sources);
-      return;
-    }
-    if (stored !== sources) {
-      throw new WarehouseError(
-        `warehouse ${this.path} was built from other sources (${stored}); its offsets mean nothing for ${sources}: ` +
-          'name another --warehouse, or run batchboard rebuild on this one',
-      );
-    }
-  }
-
   meta(key: string): string | undefined {
     return (this.st.getMeta.get(key) as { value: string } | undefined)?.value;
   }
@@ -290,6 +327,9 @@ export class Warehouse {
     this.st.setMeta.run(key, value);
   }
 }
+
+/** Less free space than this on the warehouse's disk is a full disk for `start`'s pre-flight. */
+const MIN_FREE_BYTES = 1 << 20;
 
 /** Rows per multi-row INSERT of completions (SQLite's default limit is 32,766 parameters). */
 const INSERT_ROWS = 64;
@@ -326,7 +366,9 @@ function prepare(db: Db) {
     setOffset: db.prepare('INSERT OR REPLACE INTO offsets (source, value, updated_at) VALUES (?, ?, ?)'),
     getOffset: db.prepare('SELECT value FROM offsets WHERE source = ?'),
     knownStudentIds: db.prepare(
-      "SELECT id FROM students UNION ALL SELECT CAST(key AS INTEGER) FROM rejected_records WHERE source = 'students'",
+      // A rejected id past ±2^53 is no number the StudentWatcher counts with: left out, not rounded in.
+      `SELECT id FROM students UNION ALL SELECT CAST(key AS INTEGER) AS id FROM rejected_records
+       WHERE source = 'students' AND CAST(key AS INTEGER) BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`,
     ),
     counts: db.prepare(
       `SELECT (SELECT count(*) FROM batches) AS batches, (SELECT count(*) FROM students) AS students,
@@ -337,14 +379,11 @@ function prepare(db: Db) {
   };
 }
 
-function openWritable(path: string): Db {
+/** A connection that has changed nothing yet: no journal mode, no schema. */
+function connect(path: string): Db {
   try {
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    // WAL with synchronous=NORMAL: a commit is durable against a killed process (the WAL is in the
-    // OS's cache) and costs no fsync; only a power loss can take the last commits.
-    db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     return db;
   } catch (err) {
@@ -352,18 +391,28 @@ function openWritable(path: string): Db {
   }
 }
 
-function migrate(db: Db, path: string): void {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
-  if (tables.length > 0 && !tables.includes('meta')) {
-    throw new WarehouseError(`${path} is an SQLite database but not a batchboard warehouse (it has tables ${tables.join(', ')} and no meta table)`);
+/** A warehouse keeps the offsets of its sources: opened on other sources, it would resume at offsets that mean nothing there. */
+function checkSources(db: Db, path: string, sources: string, replace: boolean): void {
+  const stored = db.prepare("SELECT value FROM meta WHERE key = 'sources'").pluck().get() as string | undefined;
+  if (stored === undefined || replace || stored === sources) return;
+  throw new WarehouseError(
+    `warehouse ${path} was built from other sources (${stored}); its offsets mean nothing for ${sources}: ` +
+      'name another --warehouse, or run batchboard rebuild on this one',
+  );
+}
+
+function useWal(db: Db, path: string): void {
+  try {
+    db.pragma('journal_mode = WAL');
+    // WAL with synchronous=NORMAL: a commit is durable against a killed process (the WAL is in the
+    // OS's cache) and costs no fsync; only a power loss can take the last commits.
+    db.pragma('synchronous = NORMAL');
+  } catch (err) {
+    throw new WarehouseError(`cannot open warehouse ${path}: ${(err as Error).message}`);
   }
-  if (tables.includes('meta')) {
-    const v = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() as string | undefined;
-    if (v !== String(SCHEMA_VERSION)) {
-      throw new WarehouseError(`warehouse ${path} has schema version ${v ?? 'none'}; this batchboard writes version ${SCHEMA_VERSION}`);
-    }
-    return;
-  }
+}
+
+function createSchema(db: Db): void {
   db.transaction(() => {
     db.exec(SCHEMA);
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
