@@ -14,7 +14,7 @@ import ReadlineTransform from 'readline-transform';
 import { startSimulator } from '../src/simulator/index.ts';
 import { checkLine } from '../src/domain/validate.ts';
 import { completes } from '../src/domain/records.ts';
-import { LineReader, PairSet } from '../src/sources/log-lines.ts';
+import { LineReader, PairSet } from '../src/sources/log/lines.ts';
 import { machineLine } from './machine.ts';
 
 interface Result {

@@ -9,9 +9,9 @@ import { SourceSession } from './session.ts';
 import type { Batch, Rejected } from '../domain/records.ts';
 import type { BatchCursor } from '../domain/offsets.ts';
 import { isDate } from '../domain/validate.ts';
-import { ApiError, BatchesApi, type RetryOptions } from '../sources/batches-api.ts';
-import { apiErrors } from '../sources/batches-errors.ts';
-import { compareCursor, cursorText, maxCursor, PAGE_LIMIT, readPage, sinceFloor } from '../sources/batches-paging.ts';
+import { ApiError, BatchesApi, type RetryOptions } from '../sources/batches/api.ts';
+import { apiErrors } from '../sources/batches/errors.ts';
+import { compareCursor, cursorText, maxCursor, PAGE_LIMIT, readPage, sinceFloor } from '../sources/batches/paging.ts';
 
 export interface BatchFetcherArgs {
   /** The base URL `<api>`. */

@@ -19,7 +19,7 @@
 import { defineActor } from '../runtime/index.ts';
 import { ACTORS, type ToAggregator, type ToSource } from './messages.ts';
 import { SourceSession } from './session.ts';
-import { LogFollower, type FollowBatch } from '../sources/log-follower.ts';
+import { LogFollower, type FollowBatch } from '../sources/log/follower.ts';
 
 export interface LogTailerArgs {
   /** Path of test_runs.log; its rotated files (PATH.1, ...) sit beside it. */

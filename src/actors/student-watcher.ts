@@ -14,8 +14,8 @@ import Database from 'better-sqlite3';
 import { defineActor } from '../runtime/index.ts';
 import { ACTORS, type ToAggregator, type ToSource } from './messages.ts';
 import { SourceSession } from './session.ts';
-import { RANGE_IDS, StudentsReader, checkRows, isBusy, type Row } from '../storage/students-reader.ts';
-import { SourceError } from '../storage/errors.ts';
+import { RANGE_IDS, StudentsReader, checkRows, isBusy, type Row } from '../sources/students/reader.ts';
+import { SourceError } from '../sources/errors.ts';
 
 export interface StudentWatcherArgs {
   /** Path of the source students.db. */

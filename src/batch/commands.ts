@@ -2,18 +2,19 @@
 // the from-scratch computation over them.
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { controlSocketPath, intFlag, parseFlags, requiredFlag, stringFlag, type FlagSpec, type Parsed } from '../config.ts';
-import { UsageError } from '../errors.ts';
+import { controlSocketPath, intFlag, parseFlags, requiredFlag, stringFlag, type FlagSpec, type Parsed } from '../cli/flags.ts';
+import { UsageError } from '../cli/errors.ts';
 import { computeWarehouse, type ComputedWarehouse } from '../domain/aggregate.ts';
 import type { Offsets } from '../domain/offsets.ts';
 import { DEFAULT_MIN_LESSONS, type Rejected } from '../domain/records.ts';
 import { isDate } from '../domain/validate.ts';
 import { supervisorAnswers } from '../runtime/index.ts';
-import { ApiError, BatchesApi, fetchAllBatches } from '../sources/batches-api.ts';
-import { readWholeLog } from '../sources/log-follower.ts';
-import { readAllStudents } from '../storage/students-reader.ts';
+import { ApiError, BatchesApi, fetchAllBatches } from '../sources/batches/api.ts';
+import { readWholeLog } from '../sources/log/follower.ts';
+import { readAllStudents } from '../sources/students/reader.ts';
 import { storedMinLessons } from '../storage/snapshot.ts';
-import { SourceError, WarehouseError } from '../storage/errors.ts';
+import { WarehouseError } from '../storage/errors.ts';
+import { SourceError } from '../sources/errors.ts';
 
 export const TOKEN_ENV = 'BATCHBOARD_API_TOKEN';
 const API_TIMEOUT_MS = 30_000;

@@ -1,7 +1,7 @@
 // `batchboard rebuild`: the warehouse computed from scratch over everything the sources hold now
 // (CONTRACTS §4, §5), written in one transaction together with the offsets reached, so that a
 // later `batchboard start` on the same warehouse continues from there.
-import { sourcesId } from '../config.ts';
+import { sourcesId } from '../cli/flags.ts';
 import { Warehouse } from '../storage/warehouse.ts';
 import { writeSnapshot, type SnapshotCounts } from '../storage/snapshot.ts';
 import { asUsage, flagsHelp, parseBatchFlags, readAndCompute, refuseIfSupervised, resolveMinLessons, type BatchOptions } from './commands.ts';

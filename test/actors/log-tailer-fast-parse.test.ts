@@ -3,7 +3,7 @@
 // with the same values: here every one-byte mutation, cut and odd value of canonical lines is put
 // to both.
 import test from 'ava';
-import { parseCanonical, parsed } from '../../src/sources/log-parse.ts';
+import { parseCanonical, parsed } from '../../src/sources/log/parse.ts';
 import { checkLine } from '../../src/domain/validate.ts';
 
 const line = (id: string, s: string, l: string, p: string, f: string, ts: string) =>

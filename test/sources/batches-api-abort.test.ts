@@ -1,6 +1,6 @@
 // An abort (the actor stopping) ends a request in flight and a backoff sleep at once.
 import test from 'ava';
-import { BatchesApi } from '../../src/sources/batches-api.ts';
+import { BatchesApi } from '../../src/sources/batches/api.ts';
 import { json, QUICK, scriptedServer, silent } from './batches-api-server.ts';
 
 test('aborting ends a request that is waiting for its answer', async (t) => {

@@ -2,7 +2,7 @@
 // larger than a page, invalid batches (some last on their page), batches served again, and every
 // response fault, it returns exactly the ledger: latest version per id, each reject key once.
 import test from 'ava';
-import { BatchesApi, fetchAllBatches } from '../../src/sources/batches-api.ts';
+import { BatchesApi, fetchAllBatches } from '../../src/sources/batches/api.ts';
 import { batchProblem } from '../../src/simulator/index.ts';
 import { startSim } from '../simulator/helpers.ts';
 

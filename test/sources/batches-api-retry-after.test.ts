@@ -1,7 +1,7 @@
 // A 429 with Retry-After: the client waits at least that long before asking again, then gets the
 // page. The wait is measured between the two requests as the server saw them.
 import test from 'ava';
-import { BatchesApi } from '../../src/sources/batches-api.ts';
+import { BatchesApi } from '../../src/sources/batches/api.ts';
 import { BATCH, json, page, QUICK, scriptedServer } from './batches-api-server.ts';
 
 test('a 429 is retried after at least Retry-After seconds', async (t) => {

@@ -1,7 +1,7 @@
 // No whole answer (a timeout, a closed or reset connection, a body cut off) is retried; the page
 // arrives once the server answers.
 import test from 'ava';
-import { BatchesApi } from '../../src/sources/batches-api.ts';
+import { BatchesApi } from '../../src/sources/batches/api.ts';
 import { BATCH, hangUp, page, QUICK, scriptedServer, silent } from './batches-api-server.ts';
 
 test('a request with no answer within timeoutMs is retried', async (t) => {

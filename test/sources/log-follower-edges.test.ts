@@ -7,8 +7,8 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { LogFollower } from '../../src/sources/log-follower.ts';
-import { readWholeLog } from '../../src/sources/log-whole.ts';
+import { LogFollower } from '../../src/sources/log/follower.ts';
+import { readWholeLog } from '../../src/sources/log/whole.ts';
 import type { LogOffset } from '../../src/domain/offsets.ts';
 import { waitFor } from '../wait.ts';
 

@@ -10,7 +10,7 @@
 // general path, checkLine itself.
 // test/actors/log-tailer-fast-parse.test.ts holds the two to agreement; bench/splitter.ts measures
 // what it buys (JSON.parse per line is most of the cost otherwise).
-import { isDate, MAX_LINE_BYTES } from '../domain/validate.ts';
+import { isDate, MAX_LINE_BYTES } from '../../domain/validate.ts';
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 

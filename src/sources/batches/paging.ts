@@ -1,14 +1,14 @@
 // Keyset paging over the batches API (CONTRACTS §1), shared by the streaming BatchFetcher and the
 // from-scratch `rebuild`, so that both validate, reject and page the same way.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Batch, Rejected } from '../domain/records.ts';
-import type { BatchCursor } from '../domain/offsets.ts';
-import { batchRejectKey } from '../domain/keys.ts';
-import { checkBatch, isDate, isTimestamp } from '../domain/validate.ts';
-import { cutRaw } from '../domain/records.ts';
-import { stringifyExact } from '../domain/json-exact.ts';
-import type { BatchesApi } from './batches-api.ts';
-import { ApiError, apiErrors } from './batches-errors.ts';
+import type { Batch, Rejected } from '../../domain/records.ts';
+import type { BatchCursor } from '../../domain/offsets.ts';
+import { batchRejectKey } from '../../domain/keys.ts';
+import { checkBatch, isDate, isTimestamp } from '../../domain/validate.ts';
+import { cutRaw } from '../../domain/records.ts';
+import { stringifyExact } from '../../domain/json-exact.ts';
+import type { BatchesApi } from './api.ts';
+import { ApiError, apiErrors } from './errors.ts';
 
 /** The API's page size limit: fewer round trips, and the bound §1 allows. */
 export const PAGE_LIMIT = 100;

@@ -3,11 +3,11 @@
 import { closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { LogOffset } from '../domain/offsets.ts';
-import type { Rejected } from '../domain/records.ts';
-import { SourceError } from '../storage/errors.ts';
-import { LineReader, PairSet } from './log-lines.ts';
-import { listLog, openLogFile, readHead, toOffset, type LogFile, type OpenFile } from './log-files.ts';
+import type { LogOffset } from '../../domain/offsets.ts';
+import type { Rejected } from '../../domain/records.ts';
+import { SourceError } from '../errors.ts';
+import { LineReader, PairSet } from './lines.ts';
+import { listLog, openLogFile, readHead, toOffset, type LogFile, type OpenFile } from './files.ts';
 
 export interface WholeLog {
   /** Completion pairs [student_id, lesson_id, ...], each once. */

@@ -1,7 +1,7 @@
 // The command line of CONTRACTS §5. Each command lives in its own module, loaded only when used,
 // so `batchboard top` does not pay for the simulator or the actor runtime.
 import { UsageError, exitCodeOf } from './errors.ts';
-import { visible } from './runtime/text.ts';
+import { visible } from '../runtime/text.ts';
 
 export interface CommandModule {
   run(argv: string[]): Promise<number>;
@@ -24,17 +24,17 @@ const COMMANDS: Record<string, Command> = {
   simulate: {
     usage: 'simulate --dir DIR [--port N] [--seed N] ...',
     summary: 'run only the simulated sources: the API on loopback, DIR/students.db, DIR/test_runs.log',
-    load: () => import('./simulator/command.ts'),
+    load: () => import('./simulate.ts'),
   },
   rebuild: {
     usage: 'rebuild --api URL --students PATH --log PATH --warehouse PATH',
     summary: 'compute the warehouse from scratch over everything the sources hold now',
-    load: () => import('./batch/rebuild.ts'),
+    load: () => import('../batch/rebuild.ts'),
   },
   verify: {
     usage: 'verify --api URL --students PATH --log PATH --warehouse PATH',
     summary: 'recompute from scratch and compare with the warehouse (exit 1 on differences)',
-    load: () => import('./batch/verify.ts'),
+    load: () => import('../batch/verify.ts'),
   },
   top: {
     usage: 'top [--warehouse PATH] [--limit N] [--json]',
@@ -44,12 +44,12 @@ const COMMANDS: Record<string, Command> = {
   status: {
     usage: 'status [--warehouse PATH] [--json]',
     summary: "ask the running supervisor of that warehouse for each actor's state",
-    load: () => import('./control-commands.ts').then((m) => ({ run: m.status })),
+    load: () => import('./control.ts').then((m) => ({ run: m.status })),
   },
   restart: {
     usage: 'restart ACTOR [--warehouse PATH]',
     summary: 'hot-restart one actor of the running supervisor of that warehouse',
-    load: () => import('./control-commands.ts').then((m) => ({ run: m.restart })),
+    load: () => import('./control.ts').then((m) => ({ run: m.restart })),
   },
 };
 

@@ -7,13 +7,13 @@
 // wait in the mailbox for the next await).
 import { closeSync, fstatSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { LogOffset } from '../domain/offsets.ts';
-import { LineReader, type LinesBatch } from './log-lines.ts';
+import type { LogOffset } from '../../domain/offsets.ts';
+import { LineReader, type LinesBatch } from './lines.ts';
 import {
   currentIdentity, fileKey, headMatches, listLog, openLogFile, readHead, sameFile, toOffset, type LogFile, type OpenFile,
-} from './log-files.ts';
+} from './files.ts';
 
-export { readWholeLog, type WholeLog } from './log-whole.ts';
+export { readWholeLog, type WholeLog } from './whole.ts';
 
 /** How long a rotated file that ends mid-line is watched for the rest of that line. */
 const ROTATION_GRACE_MS = 1000;

@@ -3,13 +3,13 @@
 // it and was not committed is read again from the stored offsets); a restart of one source takes
 // nobody, because each resumes from its own stored offset.
 import { fileURLToPath } from 'node:url';
-import type { ChildSpec, RunOptions } from './runtime/index.ts';
-import type { AggregatorArgs } from './actors/aggregator.ts';
-import type { BatchFetcherArgs } from './actors/batch-fetcher.ts';
-import type { StudentWatcherArgs } from './actors/student-watcher.ts';
-import type { LogTailerArgs } from './actors/log-tailer.ts';
-import { ACTORS } from './actors/messages.ts';
-import { controlSocketPath, sourcesId } from './config.ts';
+import type { ChildSpec, RunOptions } from '../runtime/index.ts';
+import type { AggregatorArgs } from './aggregator.ts';
+import type { BatchFetcherArgs } from './batch-fetcher.ts';
+import type { StudentWatcherArgs } from './student-watcher.ts';
+import type { LogTailerArgs } from './log-tailer.ts';
+import { ACTORS } from './messages.ts';
+import { controlSocketPath, sourcesId } from '../cli/flags.ts';
 
 export interface PipelineConfig {
   api: string;
@@ -27,7 +27,7 @@ export interface PipelineConfig {
   sourcesId?: string;
 }
 
-const actor = (file: string): string => fileURLToPath(new URL(`./actors/${file}`, import.meta.url));
+const actor = (file: string): string => fileURLToPath(new URL(`./${file}`, import.meta.url));
 
 export function pipelineChildren(c: PipelineConfig): ChildSpec[] {
   const aggregator: AggregatorArgs = { warehouse: c.warehouse, minLessons: c.minLessons, sources: c.sourcesId ?? sourcesId(c) };

@@ -1,11 +1,11 @@
 // `batchboard simulate`: the simulated sources of CONTRACTS §6 on their own, until SIGINT/SIGTERM.
 import { join } from 'node:path';
-import { intFlag, numberFlag, parseFlags, requiredFlag, stringFlag, type FlagSpec } from '../config.ts';
-import { UsageError } from '../errors.ts';
-import { SimulatorError } from './errors.ts';
-import { FAULTS, FAULT_NAMES, parseFaultFlags } from './faults.ts';
-import { DEFAULTS, LIMITS, type SimulatorOptions } from './options.ts';
-import { startSimulator, type Simulator } from './simulator.ts';
+import { intFlag, numberFlag, parseFlags, requiredFlag, stringFlag, type FlagSpec } from './flags.ts';
+import { UsageError } from './errors.ts';
+import { SimulatorError } from '../simulator/errors.ts';
+import { FAULTS, FAULT_NAMES, parseFaultFlags } from '../simulator/faults.ts';
+import { DEFAULTS, LIMITS, type SimulatorOptions } from '../simulator/options.ts';
+import { startSimulator, type Simulator } from '../simulator/simulator.ts';
 
 /** The flags, as the README shows them. */
 export const FLAGS_HELP = `batchboard simulate --dir DIR [flags]

@@ -6,11 +6,11 @@
 // `all()`/`get()` run a statement to its end and reset it, which ends its implicit read transaction.
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { cutRaw, type Rejected, type Student } from '../domain/records.ts';
-import { checkStudent } from '../domain/validate.ts';
-import { stringifyExact } from '../domain/json-exact.ts';
-import { studentRejectKey } from '../domain/keys.ts';
-import { SourceError } from './errors.ts';
+import { cutRaw, type Rejected, type Student } from '../../domain/records.ts';
+import { checkStudent } from '../../domain/validate.ts';
+import { stringifyExact } from '../../domain/json-exact.ts';
+import { studentRejectKey } from '../../domain/keys.ts';
+import { SourceError } from '../errors.ts';
 
 export type Row = Record<string, unknown>;
 

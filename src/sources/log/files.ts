@@ -2,8 +2,8 @@
 // each known by its identity (device, inode), which a rename keeps and a new file does not.
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { LogOffset } from '../domain/offsets.ts';
-import type { FileIdentity } from './log-lines.ts';
+import type { LogOffset } from '../../domain/offsets.ts';
+import type { FileIdentity } from './lines.ts';
 
 /** §3 offsets name a file by its first bytes too (up to this many): a truncated file rewritten shows other ones. */
 export const HEAD_BYTES = 64;

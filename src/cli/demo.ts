@@ -2,14 +2,14 @@
 // together, the warehouse at data/warehouse.db, and a compact status every few seconds.
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlSocketPath, DEFAULT_WAREHOUSE, intFlag, numberFlag, parseFlags, stringFlag } from './config.ts';
-import { DEFAULT_MIN_LESSONS } from './domain/records.ts';
+import { controlSocketPath, DEFAULT_WAREHOUSE, intFlag, numberFlag, parseFlags, stringFlag } from './flags.ts';
+import { DEFAULT_MIN_LESSONS } from '../domain/records.ts';
 import { UsageError } from './errors.ts';
-import { ACTORS } from './actors/messages.ts';
+import { ACTORS } from '../actors/messages.ts';
 import { SPEC, supervise } from './start.ts';
-import { jsonLineLogger, supervisorAnswers, visible, type ActorStatus, type Supervisor } from './runtime/index.ts';
-import { startSimulator } from './simulator/index.ts';
-import { leaderboard, openReadOnly } from './storage/snapshot.ts';
+import { jsonLineLogger, supervisorAnswers, visible, type ActorStatus, type Supervisor } from '../runtime/index.ts';
+import { startSimulator } from '../simulator/index.ts';
+import { leaderboard, openReadOnly } from '../storage/snapshot.ts';
 
 const C = 'start';
 const DEMO_DIR = 'data/demo';

@@ -7,11 +7,11 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import got, { RequestError, TimeoutError } from 'got';
-import { apiErrors, shownUrl } from './batches-errors.ts';
-import { parseJsonExact } from '../domain/json-exact.ts';
+import { apiErrors, shownUrl } from './errors.ts';
+import { parseJsonExact } from '../../domain/json-exact.ts';
 
-export { ApiError, type ApiErrorKind } from './batches-errors.ts';
-export { fetchAllBatches, sinceFloor, type AllBatches } from './batches-paging.ts';
+export { ApiError, type ApiErrorKind } from './errors.ts';
+export { fetchAllBatches, sinceFloor, type AllBatches } from './paging.ts';
 
 export interface RetryOptions {
   /** First backoff; doubled each retry up to maxMs, jittered to [half, whole]. */

@@ -5,10 +5,10 @@
 // for key.
 import { readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { completes, cutRaw, MAX_RAW_CHARS, type Rejected } from '../domain/records.ts';
-import { checkLine, MAX_LINE_BYTES } from '../domain/validate.ts';
-import { lineRejectKey } from '../domain/keys.ts';
-import { parseCanonical, parsed } from './log-parse.ts';
+import { completes, cutRaw, MAX_RAW_CHARS, type Rejected } from '../../domain/records.ts';
+import { checkLine, MAX_LINE_BYTES } from '../../domain/validate.ts';
+import { lineRejectKey } from '../../domain/keys.ts';
+import { parseCanonical, parsed } from './parse.ts';
 
 const NL = 0x0a;
 const CR = 0x0d;

@@ -1,10 +1,10 @@
 // `batchboard top`: the leaderboard of CONTRACTS §4, read from the warehouse read-only, so it can
 // run at any time, also while a supervisor writes the warehouse.
-import { DEFAULT_WAREHOUSE, intFlag, parseFlags, stringFlag } from './config.ts';
+import { DEFAULT_WAREHOUSE, intFlag, parseFlags, stringFlag } from './flags.ts';
 import { UsageError } from './errors.ts';
-import { leaderboard, type LeaderRow } from './storage/snapshot.ts';
-import { WarehouseError } from './storage/errors.ts';
-import { jsonVisible, visible } from './runtime/index.ts';
+import { leaderboard, type LeaderRow } from '../storage/snapshot.ts';
+import { WarehouseError } from '../storage/errors.ts';
+import { jsonVisible, visible } from '../runtime/index.ts';
 
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 1_000;

@@ -1,7 +1,7 @@
 // `batchboard status` and `batchboard restart ACTOR`: they find the running supervisor from the
 // warehouse path alone, through the control socket beside it.
-import { controlRequest, jsonVisible, visible, type ActorStatus } from './runtime/index.ts';
-import { controlSocketPath, DEFAULT_WAREHOUSE, parseFlags, stringFlag } from './config.ts';
+import { controlRequest, jsonVisible, visible, type ActorStatus } from '../runtime/index.ts';
+import { controlSocketPath, DEFAULT_WAREHOUSE, parseFlags, stringFlag } from './flags.ts';
 import { CommandFailed, UsageError } from './errors.ts';
 
 async function ask(command: string, warehouse: string, req: Parameters<typeof controlRequest>[1]): Promise<unknown> {

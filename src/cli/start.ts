@@ -1,12 +1,12 @@
 // `batchboard start`: with the three sources named, runs the pipeline on them until SIGINT or
 // SIGTERM; with none, runs the demo (src/demo.ts).
-import { isDate } from './domain/validate.ts';
-import { DEFAULT_MIN_LESSONS } from './domain/records.ts';
-import { controlSocketPath, intFlag, parseFlags, requiredFlag, sourcesId, stringFlag, type FlagSpec } from './config.ts';
+import { isDate } from '../domain/validate.ts';
+import { DEFAULT_MIN_LESSONS } from '../domain/records.ts';
+import { controlSocketPath, intFlag, parseFlags, requiredFlag, sourcesId, stringFlag, type FlagSpec } from './flags.ts';
 import { UsageError } from './errors.ts';
-import { checkApi, checkLog, checkStudents, checkWarehouse } from './source-checks.ts';
-import { pipelineOptions, type PipelineConfig } from './pipeline.ts';
-import { runSupervisor, jsonLineLogger, supervisorAnswers, visible } from './runtime/index.ts';
+import { checkApi, checkLog, checkStudents, checkWarehouse } from './preflight.ts';
+import { pipelineOptions, type PipelineConfig } from '../actors/pipeline.ts';
+import { runSupervisor, jsonLineLogger, supervisorAnswers, visible } from '../runtime/index.ts';
 
 export const FLAGS_HELP = `batchboard start --api URL --students PATH --log PATH --warehouse PATH [flags]
 batchboard start                 (no sources: the demo on simulated sources, warehouse data/warehouse.db)

@@ -3,9 +3,9 @@
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import got from 'got';
 import { UsageError } from './errors.ts';
-import { withoutCredentials } from './config.ts';
-import { StudentsReader } from './storage/students-reader.ts';
-import { Warehouse, type OpenOptions } from './storage/warehouse.ts';
+import { withoutCredentials } from './flags.ts';
+import { StudentsReader } from '../sources/students/reader.ts';
+import { Warehouse, type OpenOptions } from '../storage/warehouse.ts';
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
 
