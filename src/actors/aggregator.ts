@@ -1,9 +1,15 @@
 // The Aggregator: the only writer of the warehouse. Each record message is applied together with
 // the source offset it reaches, in one transaction; messages that arrive together share one
-// commit (group commit), and each source is then told what is committed.
-import { defineActor } from '../runtime/index.ts';
+// commit (commit-policy.ts), and each source is then told what is committed (acks.ts).
+// The runtime's modules one by one, not its index: see source.ts.
+import { defineActor } from '../runtime/actor.ts';
+import { receiverGone, reason } from '../runtime/errors.ts';
 import { Warehouse } from '../storage/warehouse.ts';
 import type { Rejected, SourceName } from '../domain/records.ts';
+import { Args } from './args.ts';
+import { Acks } from './acks.ts';
+import { CommitPolicy } from './commit-policy.ts';
+import { RateMeter } from './meters.ts';
 import { ACTORS, type Committed, type ToAggregator, type ToSource } from './messages.ts';
 
 export interface AggregatorArgs {
@@ -16,124 +22,68 @@ export interface AggregatorArgs {
   commitMaxRecords?: number;
 }
 
-const SOURCES: readonly SourceName[] = ['batches', 'students', 'test_runs'];
-/** Above this many records per ms (200,000/s) the pipeline is under heavy load: see schedule(). */
-const HEAVY_PER_MS = 200;
-const HEAVY_COMMIT_MS = 4;
-const HEAVY_WINDOW_MS = 25;
-
 export default defineActor<ToAggregator, ToSource>({
   accepts: ['hello', 'batches', 'students', 'runs'],
   create(ctx) {
-    const args = ctx.args as AggregatorArgs;
-    const maxMs = args.commitMaxMs ?? 50;
-    const maxRecords = args.commitMaxRecords ?? 200_000;
+    const a = new Args(ACTORS.aggregator, ctx.args);
+    const args = {
+      warehouse: a.string('warehouse', 'the path of the warehouse'),
+      minLessons: a.int('minLessons', 3),
+      sources: a.string('sources', "the sources' identity"),
+      commitMaxMs: a.int('commitMaxMs', 50),
+      commitMaxRecords: a.int('commitMaxRecords', 200_000),
+    };
     const w = Warehouse.open(args.warehouse, { minLessons: args.minLessons, sources: args.sources });
     w.startCheckpointer(50, (event, fields) => ctx.log(event, fields));
+    /** The current session of each source: messages of any other are dropped. */
     const sessions = new Map<SourceName, string>();
-    // Acks: the newest per source, at most one in flight per source (a slow source coalesces them).
-    const acks = new Map<SourceName, Committed>();
-    const acking = new Set<SourceName>();
-    const applied = { batches: 0, students: 0, completions: 0, runs: 0, rejected: 0 };
-    let dropped = 0;
-    let commits = 0;
-    let txStart = 0;
-    let txRecords = 0;
-    let scheduled = false;
+    const applied = { batches: 0, students: 0, completions: 0, runs: 0, rejected: 0, dropped: 0, commits: 0 };
+    const records = new RateMeter();
+    const commits = new RateMeter();
+    /** Date.now() when the oldest line in the open transaction was read: commit time less it is the freshness. */
     let oldestReadAt = 0;
-    let lastFreshMs = 0;
-    let windowStart = Date.now();
-    let windowRuns = 0;
-    let rate = 0;
-    let busy = false;
-    let loadSince = performance.now();
-    let loadRecords = 0;
+    let freshnessMs = 0;
 
-    const ack = (source: SourceName): void => {
-      if (acking.has(source)) return;
-      const msg = acks.get(source);
-      if (msg === undefined) return;
-      acks.delete(source);
-      acking.add(source);
-      // Not awaited: a source restarting must not hold up commits. A lost ack is harmless (it is
-      // status only; sources resume from the warehouse).
-      ctx
-        .send(ACTORS[source], msg)
-        .catch(() => {})
-        .finally(() => {
-          acking.delete(source);
-          ack(source);
-        });
+    // A failed send is said, with why, unless its receiver is known to be gone (it resumes from the
+    // warehouse when it comes back).
+    const sendFailed = (to: string, what: string) => (err: unknown) => {
+      if (!receiverGone(err)) ctx.log('aggregator.send_failed', { to, what, reason: reason(err) });
     };
+    const acks = new Acks((source, msg) => ctx.send(ACTORS[source], msg), (source, err) => sendFailed(ACTORS[source], 'committed')(err));
 
     const flush = (): void => {
-      scheduled = false;
       if (!w.inTransaction) return;
       w.commit();
-      commits++;
-      // Records per ms over the last HEAVY_WINDOW_MS or more: past HEAVY_PER_MS, commits are spaced.
-      const t = performance.now();
-      loadRecords += txRecords;
-      if (t - loadSince >= HEAVY_WINDOW_MS) {
-        busy = loadRecords / (t - loadSince) > HEAVY_PER_MS;
-        loadSince = t;
-        loadRecords = 0;
-      }
-      const now = Date.now();
-      if (oldestReadAt > 0) lastFreshMs = now - oldestReadAt;
+      applied.commits++;
+      commits.add(1);
+      policy.committed();
+      if (oldestReadAt > 0) freshnessMs = Date.now() - oldestReadAt;
       oldestReadAt = 0;
-      txRecords = 0;
-      if (now - windowStart >= 1000) {
-        rate = Math.round((windowRuns * 1000) / (now - windowStart));
-        windowStart = now;
-        windowRuns = 0;
-      }
-      for (const s of SOURCES) ack(s);
-      ctx.publish({
-        commits,
-        ...applied,
-        dropped,
-        runs_per_s: rate,
-        commit_ms_after_read: lastFreshMs,
-      });
+      acks.flush();
+      ctx.publish({ ...applied, records: records.count, rate: records.rate(), commit_rate: commits.rate(), freshness_ms: freshnessMs });
     };
+    const policy = new CommitPolicy({ maxMs: args.commitMaxMs, maxRecords: args.commitMaxRecords }, flush);
 
-    // Commit once the messages already delivered are applied: setImmediate runs after the
-    // event-loop phase that delivers port messages, so a burst shares one commit, and a lone
-    // message commits at once. Under heavy load a commit waits HEAVY_COMMIT_MS for more: each
-    // commit rewrites every page it dirtied (the students rows of a whole school, at 500,000
-    // runs/s), so commits every millisecond cost more than the records in them.
-    const schedule = (records: number): void => {
-      txRecords += records;
-      if (txRecords >= maxRecords || Date.now() - txStart >= maxMs) return flush();
-      if (!scheduled) {
-        scheduled = true;
-        // `busy` is measured at commits only: the first message after a heavy spell ends can wait
-        // HEAVY_COMMIT_MS once. Aging it here measured worse catch-up (0.8-1.0M runs/s against
-        // 1.1-1.4M, two runs each of bench/freshness.ts), for a one-time 4 ms.
-        if (busy) setTimeout(flush, HEAVY_COMMIT_MS);
-        else setImmediate(flush);
-      }
-    };
-
+    /** A message of the current session of `source` opens (or joins) the transaction: its time; null for a stale session's. */
     const begin = (session: string, source: SourceName): string | null => {
       if (sessions.get(source) !== session) {
-        dropped++;
+        applied.dropped++;
         return null;
       }
       if (!w.inTransaction) {
         w.begin();
-        txStart = Date.now();
+        policy.begun();
       }
       return new Date().toISOString();
     };
 
     /** What every record message ends with: its rejections and its offset in the transaction, its ack, the commit. */
-    const settle = (ack: Committed, rejected: readonly Rejected[], now: string, records: number): void => {
+    const settle = (ack: Committed, rejected: readonly Rejected[], now: string, count: number): void => {
       applied.rejected += w.reject(rejected, now);
       w.setOffset<SourceName>(ack.source, ack.offset, now);
-      acks.set(ack.source, ack);
-      schedule(records + rejected.length);
+      acks.set(ack);
+      records.add(count + rejected.length);
+      policy.added(count + rejected.length);
     };
 
     return {
@@ -144,7 +94,7 @@ export default defineActor<ToAggregator, ToSource>({
             flush();
             sessions.set(msg.source, msg.session);
             const to = ACTORS[msg.source];
-            const reply = (m: ToSource, transfer?: ArrayBuffer[]) => void ctx.send(to, m, transfer).catch(() => {});
+            const reply = (m: ToSource, transfer?: ArrayBuffer[]) => void ctx.send(to, m, transfer).catch(sendFailed(to, 'resume'));
             switch (msg.source) {
               case 'batches':
                 return reply({ type: 'resume', source: 'batches', session: msg.session, offset: w.offset('batches') });
@@ -177,7 +127,6 @@ export default defineActor<ToAggregator, ToSource>({
             if (now === null) return;
             applied.completions += w.applyCompletions(msg.completions, now);
             applied.runs += msg.runs;
-            windowRuns += msg.runs;
             if (oldestReadAt === 0 || msg.readAt < oldestReadAt) oldestReadAt = msg.readAt;
             return settle({ type: 'committed', source: 'test_runs', session: msg.session, offset: msg.offset }, msg.rejected, now, msg.runs);
           }

@@ -9,7 +9,7 @@ import type { BatchFetcherArgs } from './batch-fetcher.ts';
 import type { StudentWatcherArgs } from './student-watcher.ts';
 import type { LogTailerArgs } from './log-tailer.ts';
 import { ACTORS } from './messages.ts';
-import { controlSocketPath, sourcesId } from '../cli/flags.ts';
+import { controlSocketPath, sourcesId } from '../domain/identity.ts';
 
 export interface PipelineConfig {
   api: string;
@@ -27,7 +27,8 @@ export interface PipelineConfig {
   sourcesId?: string;
 }
 
-const actor = (file: string): string => fileURLToPath(new URL(`./${file}`, import.meta.url));
+// From dist/ the actor modules are the built .js beside this one; from src/ (tsx), the .ts.
+const actor = (file: string): string => fileURLToPath(new URL(`./${file.replace(/\.ts$/, import.meta.url.endsWith('.js') ? '.js' : '.ts')}`, import.meta.url));
 
 export function pipelineChildren(c: PipelineConfig): ChildSpec[] {
   const aggregator: AggregatorArgs = { warehouse: c.warehouse, minLessons: c.minLessons, sources: c.sourcesId ?? sourcesId(c) };

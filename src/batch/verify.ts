@@ -7,16 +7,13 @@
 // truncated lines, not a fault of either side.
 import type { BatchRow, StudentRow } from '../domain/aggregate.ts';
 import type { Rejected, SourceName } from '../domain/records.ts';
-import { openReadOnly, readWarehouse, type RejectedCounts } from '../storage/snapshot.ts';
-import { jsonVisible } from '../runtime/index.ts';
-import { asUsage, flagsHelp, parseBatchFlags, readAndCompute, resolveMinLessons, type BatchOptions } from './commands.ts';
-
-export const FLAGS_HELP = flagsHelp('verify');
+import { readWarehouse, type RejectedCounts } from '../storage/reader.ts';
+import { readAndCompute, type SourcesToRead } from './read-sources.ts';
 
 /** Differences shown per kind (missing, extra, differing) and table; the totals count them all. */
 export const SHOWN = 20;
 
-interface RowDiff<R> {
+export interface RowDiff<R> {
   missing: R[];
   extra: R[];
   differing: { id: number; fields: { field: string; warehouse: unknown; sources: unknown }[] }[];
@@ -34,13 +31,12 @@ export interface VerifyResult {
 const BATCH_FIELDS = ['name', 'start_date', 'created_at', 'student_count', 'qualified_students'] as const;
 const STUDENT_FIELDS = ['name', 'email', 'batch_id', 'created_at', 'completed'] as const;
 
-export async function verify(o: BatchOptions, command = 'verify'): Promise<VerifyResult> {
-  const minLessons = resolveMinLessons(command, o);
+export async function verify(o: SourcesToRead & { warehouse: string }, minLessons: number): Promise<VerifyResult> {
   // A missing or foreign warehouse fails before the sources are read; the warehouse itself is read
   // after them, so that a supervisor catching up meanwhile is compared at its newest.
-  asUsage(command, () => openReadOnly(o.warehouse).close());
-  const read = await readAndCompute(command, o, minLessons);
-  const stored = asUsage(command, () => readWarehouse(o.warehouse));
+  readWarehouse(o.warehouse, () => undefined);
+  const read = await readAndCompute(o, minLessons);
+  const stored = readWarehouse(o.warehouse, (r) => r.contents());
   const batches = compareRows(read.computed.batches, stored.batches, BATCH_FIELDS);
   const students = compareRows(read.computed.students, stored.students, STUDENT_FIELDS);
   const sources = countRejected(read.rejected);
@@ -83,41 +79,4 @@ function countRejected(rows: readonly Rejected[]): RejectedCounts {
   const seen: Record<SourceName, Set<string>> = { batches: new Set(), students: new Set(), test_runs: new Set() };
   for (const r of rows) seen[r.source].add(r.key);
   return { batches: seen.batches.size, students: seen.students.size, test_runs: seen.test_runs.size };
-}
-
-/** A value as JSON, safe on a terminal: names come from the sources. */
-const shown = (v: unknown): string => jsonVisible(JSON.stringify(v));
-
-export function formatDifferences(r: VerifyResult): string {
-  const out = [`warehouse ${r.warehouse} differs from the sources:`];
-  const table = <R extends { id: number }>(kind: string, one: string, d: RowDiff<R>) => {
-    const c = d.counts;
-    out.push(`${kind}: ${c.sources} in the sources, ${c.warehouse} in the warehouse; ${c.missing} missing, ${c.extra} extra, ${c.differing} differing`);
-    for (const row of d.missing) out.push(`  missing ${one} ${row.id}: ${shown(row)}`);
-    if (c.missing > d.missing.length) out.push(`  ... and ${c.missing - d.missing.length} more missing`);
-    for (const row of d.extra) out.push(`  extra ${one} ${row.id}: ${shown(row)}`);
-    if (c.extra > d.extra.length) out.push(`  ... and ${c.extra - d.extra.length} more extra`);
-    for (const row of d.differing) {
-      const fields = row.fields.map((f) => `${f.field} warehouse ${shown(f.warehouse)}, sources ${shown(f.sources)}`);
-      out.push(`  ${one} ${row.id} differs: ${fields.join('; ')}`);
-    }
-    if (c.differing > d.differing.length) out.push(`  ... and ${c.differing - d.differing.length} more differing`);
-  };
-  table('batches', 'batch', r.batches);
-  table('students', 'student', r.students);
-  const { sources, warehouse } = r.rejected;
-  const per = (c: RejectedCounts) => `${c.batches} batches, ${c.students} students, ${c.test_runs} test_runs`;
-  out.push(`rejected records: sources ${per(sources)}; warehouse ${per(warehouse)}${r.rejected.equal ? '' : ' (differ)'}`);
-  return out.join('\n') + '\n';
-}
-
-export async function run(argv: string[]): Promise<number> {
-  const o = parseBatchFlags('verify', argv);
-  const r = await verify(o);
-  if (r.equal) {
-    process.stdout.write(`warehouse ${o.warehouse} equals the sources: ${r.batches.counts.warehouse} batches, ${r.students.counts.warehouse} students\n`);
-    return 0;
-  }
-  process.stdout.write(formatDifferences(r));
-  return 1;
 }

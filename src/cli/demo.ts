@@ -1,30 +1,31 @@
 // `batchboard start` with no sources named: the simulated sources (data/demo/) and the pipeline
-// together, the warehouse at data/warehouse.db, and a compact status every few seconds.
+// together, the warehouse at data/warehouse.db, a compact status every few seconds, and a line as
+// soon as an actor crashes or restarts (the supervisor's lifecycle events).
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlSocketPath, DEFAULT_WAREHOUSE, intFlag, numberFlag, parseFlags, stringFlag } from './flags.ts';
-import { DEFAULT_MIN_LESSONS } from '../domain/records.ts';
-import { UsageError } from './errors.ts';
 import { ACTORS } from '../actors/messages.ts';
-import { SPEC, supervise } from './start.ts';
-import { jsonLineLogger, supervisorAnswers, visible, type ActorStatus, type Supervisor } from '../runtime/index.ts';
+import { DEFAULT_MIN_LESSONS } from '../domain/records.ts';
+import { jsonLineLogger, visible, type ActorStatus, type Supervisor, type SupervisorEvent } from '../runtime/index.ts';
 import { startSimulator } from '../simulator/index.ts';
-import { leaderboard, openReadOnly } from '../storage/snapshot.ts';
+import { readWarehouse } from '../storage/reader.ts';
+import { UsageError } from './errors.ts';
+import { DEFAULT_WAREHOUSE, intFlag, numberFlag, stringFlag, type FlagValues } from './flags.ts';
+import { refuseIfRunning, runPipeline } from './supervise.ts';
 
 const C = 'start';
 const DEMO_DIR = 'data/demo';
 /** The warehouse's `sources` identity in demo mode: the demo may reset only a warehouse marked so. */
 export const DEMO_SOURCES = 'demo: simulated sources in data/demo';
 
-export async function runDemo(argv: string[]): Promise<number> {
-  const { values: v } = parseFlags(C, argv, SPEC);
+export async function runDemo(v: FlagValues): Promise<number> {
   for (const f of ['since', 'api-token', 'api-poll-ms']) {
     if (v[f] !== undefined) throw new UsageError(`${C}: --${f} needs named sources (--api, --students, --log)`);
   }
   const warehouse = stringFlag(C, v, 'warehouse') ?? DEFAULT_WAREHOUSE;
   const everyS = numberFlag(C, v, 'status-every', { min: 0.5, max: 3600 }) ?? 3;
   const minLessons = intFlag(C, v, 'min-lessons', { min: 1, max: 1_000_000 }) ?? DEFAULT_MIN_LESSONS;
-  await resetDemoWarehouse(warehouse);
+  await refuseIfRunning(C, warehouse);
+  resetDemoWarehouse(warehouse);
 
   mkdirSync(DEMO_DIR, { recursive: true });
   const logFile = join(DEMO_DIR, 'pipeline.log');
@@ -34,20 +35,16 @@ export async function runDemo(argv: string[]): Promise<number> {
       `warehouse ${warehouse} (query it any time: batchboard top --warehouse ${warehouse}); logs in ${logFile}; Ctrl-C stops\n`,
   );
   let timer: NodeJS.Timeout | undefined;
+  const cfg = { api: sim.apiUrl, students: sim.studentsPath, log: sim.logPath, warehouse, minLessons, sourcesId: DEMO_SOURCES };
   try {
-    return await supervise(
-      { api: sim.apiUrl, students: sim.studentsPath, log: sim.logPath, warehouse, minLessons, sourcesId: DEMO_SOURCES },
-      jsonLineLogger((line) => appendFileSync(logFile, line)),
-      (sup) => {
-        let last = Date.now();
-        timer = setInterval(() => {
-          const now = Date.now();
-          process.stdout.write(statusLine(sup, warehouse, (now - last) / 1000));
-          last = now;
-        }, everyS * 1000);
-        timer.unref();
-      },
-    );
+    return await runPipeline(C, cfg, jsonLineLogger((line) => appendFileSync(logFile, line)), (sup) => {
+      sup.on('event', (e) => {
+        const line = eventLine(e);
+        if (line !== null) process.stdout.write(line);
+      });
+      timer = setInterval(() => process.stdout.write(statusLine(sup, warehouse)), everyS * 1000);
+      timer.unref();
+    });
   } finally {
     clearInterval(timer);
     await sim.close();
@@ -56,22 +53,15 @@ export async function runDemo(argv: string[]): Promise<number> {
 
 /**
  * The demo's sources are new on every start, so its warehouse is too; a warehouse of real sources
- * (or any other file) is never touched, and neither is a demo that is running: its sources and
- * warehouse would vanish under it.
+ * (or any other file) is never touched, and neither is a demo that is running (refuseIfRunning): its
+ * sources and warehouse would vanish under it.
  */
-async function resetDemoWarehouse(path: string): Promise<void> {
-  const socket = controlSocketPath(path);
-  if (await supervisorAnswers(socket)) throw new UsageError(`${C}: a batchboard supervisor is already running on ${path} (control socket ${socket}); stop it first`);
+function resetDemoWarehouse(path: string): void {
   if (!existsSync(path)) return;
   // Read-only: opening it for writing would already change a foreign file (its journal mode).
   let built: string | undefined;
   try {
-    const db = openReadOnly(path);
-    try {
-      built = db.prepare("SELECT value FROM meta WHERE key = 'sources'").pluck().get() as string | undefined;
-    } finally {
-      db.close();
-    }
+    built = readWarehouse(path, (r) => r.meta('sources'));
   } catch (err) {
     throw new UsageError(`${C}: the demo writes ${path}, which is not a demo warehouse (${(err as Error).message}); move it away or name sources`);
   }
@@ -82,32 +72,43 @@ async function resetDemoWarehouse(path: string): Promise<void> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 }
 
-/** Whether a live supervisor listens on the control socket `path` (a stale file refuses connections). */
-const prev = new Map<string, number>();
-
-function rate(key: string, total: number, seconds: number): string {
-  const before = prev.get(key);
-  prev.set(key, total);
-  return before === undefined || seconds <= 0 ? '-' : String(Math.round((total - before) / seconds));
+/** A crash, a restart or a fatal stop, as it happens; null for the other events. */
+function eventLine(e: SupervisorEvent): string | null {
+  const actor = String(e.fields['actor'] ?? '');
+  switch (e.event) {
+    case 'actor.crash':
+      return `  ! ${actor} crashed: ${visible(String(e.fields['reason']))}\n`;
+    case 'actor.restart':
+      return `  ${actor} restarted (${visible(String(e.fields['reason']))})\n`;
+    case 'supervisor.fatal':
+      return `  ! the supervisor stopped: ${visible(String(e.fields['reason']))}\n`;
+    default:
+      return null;
+  }
 }
 
-function statusLine(sup: Supervisor, warehouse: string, seconds: number): string {
+const UNITS: Record<string, string> = { bytes: 'B', rows: 'rows', ms: 'ms' };
+/** The sources in the line: actor, label, and the unit of its lag until it says (before it started). */
+const LABELS: [string, string, string][] = [
+  [ACTORS.test_runs, 'runs', 'bytes'],
+  [ACTORS.students, 'students', 'rows'],
+  [ACTORS.batches, 'batches', 'ms'],
+];
+
+/** One line: every source's rate and lag (the standard counters of actors/source.ts), commits/s, restarts; then the top 5. */
+function statusLine(sup: Supervisor, warehouse: string): string {
   const by = new Map<string, ActorStatus>(sup.status().map((s) => [s.name, s]));
-  const n = (a: string, k: string): number => Number(by.get(a)?.counters[k] ?? 0);
-  // Lags are shown as published: the StudentWatcher caps its count ("10000+").
-  const raw = (a: string, k: string): string => String(by.get(a)?.counters[k] ?? 0);
+  const c = (actor: string, key: string): string => String(by.get(actor)?.counters[key] ?? 0);
   const restarts = [...by.values()].reduce((sum, s) => sum + s.restarts, 0);
   const parts = [
-    `${new Date().toISOString().slice(11, 19)}`,
-    `runs ${rate('runs', n(ACTORS.test_runs, 'runs'), seconds)}/s (lag ${raw(ACTORS.test_runs, 'lag_bytes')} B)`,
-    `students ${rate('students', n(ACTORS.students, 'students'), seconds)}/s (lag ${raw(ACTORS.students, 'lag_rows')} rows)`,
-    `batches ${rate('batches', n(ACTORS.batches, 'batches'), seconds)}/s`,
-    `commits ${rate('commits', n(ACTORS.aggregator, 'commits'), seconds)}/s`,
+    new Date().toISOString().slice(11, 19),
+    ...LABELS.map(([actor, label, unit]) => `${label} ${c(actor, 'rate')}/s (lag ${c(actor, 'lag')} ${UNITS[String(by.get(actor)?.counters['lag_unit'] ?? unit)]})`),
+    `commits ${c(ACTORS.aggregator, 'commit_rate')}/s`,
     `restarts ${restarts}`,
   ];
   let top = '';
   try {
-    top = leaderboard(warehouse, 5)
+    top = readWarehouse(warehouse, (r) => r.leaderboard(5))
       .map((b) => `${visible(b.name)}=${b.qualified_students}`)
       .join(' ');
   } catch {

@@ -1,13 +1,14 @@
-// Flags and environment → one typed, validated config. Every check fails with a UsageError that
-// names the flag and what was wrong with it.
+// Flags → typed values. Every check fails with a UsageError that names the command, the flag and
+// what was wrong with it.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { resolve as resolvePath } from 'node:path';
+import { isDate } from '../domain/validate.ts';
 import { UsageError } from './errors.ts';
 
 export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
+export type FlagValues = Record<string, string | boolean | string[] | undefined>;
 
 export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+  values: FlagValues;
   positionals: string[];
 }
 
@@ -24,17 +25,17 @@ export function parseFlags(command: string, argv: string[], options: FlagSpec, m
   if (parsed.positionals.length > maxPositionals) {
     throw new UsageError(`${command}: unexpected argument '${parsed.positionals[maxPositionals]}'`);
   }
-  return { values: parsed.values as Parsed['values'], positionals: parsed.positionals };
+  return { values: parsed.values as FlagValues, positionals: parsed.positionals };
 }
 
-export function stringFlag(command: string, values: Parsed['values'], name: string): string | undefined {
+export function stringFlag(command: string, values: FlagValues, name: string): string | undefined {
   const v = values[name];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v === '') throw new UsageError(`${command}: --${name} needs a value`);
   return v;
 }
 
-export function requiredFlag(command: string, values: Parsed['values'], name: string): string {
+export function requiredFlag(command: string, values: FlagValues, name: string): string {
   const v = stringFlag(command, values, name);
   if (v === undefined) throw new UsageError(`${command}: --${name} is required`);
   return v;
@@ -52,14 +53,14 @@ function inRange(command: string, name: string, n: number, range: Range): number
   return n;
 }
 
-export function intFlag(command: string, values: Parsed['values'], name: string, range: Range): number | undefined {
+export function intFlag(command: string, values: FlagValues, name: string, range: Range): number | undefined {
   const v = stringFlag(command, values, name);
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v)) throw new UsageError(`${command}: --${name} must be an integer, got '${v}'`);
   return inRange(command, name, Number(v), range);
 }
 
-export function numberFlag(command: string, values: Parsed['values'], name: string, range: Range): number | undefined {
+export function numberFlag(command: string, values: FlagValues, name: string, range: Range): number | undefined {
   const v = stringFlag(command, values, name);
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -67,27 +68,11 @@ export function numberFlag(command: string, values: Parsed['values'], name: stri
   return inRange(command, name, n, range);
 }
 
-/** The control socket of the supervisor that writes `warehouse`: beside it, so `status` finds it from the path alone. */
-export function controlSocketPath(warehouse: string): string {
-  return `${warehouse}.sock`;
+export function dateFlag(command: string, values: FlagValues, name: string): string | undefined {
+  const v = stringFlag(command, values, name);
+  if (v !== undefined && !isDate(v)) throw new UsageError(`${command}: --${name} must be a date YYYY-MM-DD, got '${v}'`);
+  return v;
 }
 
+/** Where the warehouse is when --warehouse is not given (top, status, restart, the demo). */
 export const DEFAULT_WAREHOUSE = 'data/warehouse.db';
-
-/** What a warehouse is built from, as stored in it: the API URL and the two source files' absolute paths. */
-export function sourcesId(s: { api: string; students: string; log: string }): string {
-  return JSON.stringify({ api: withoutCredentials(s.api).replace(/\/+$/, ''), students: resolvePath(s.students), log: resolvePath(s.log) });
-}
-
-/** A URL as it may be shown or stored: a user name or password in it is removed. */
-export function withoutCredentials(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username === '' && u.password === '') return url;
-    u.username = '';
-    u.password = '';
-    return u.href;
-  } catch {
-    return url;
-  }
-}

@@ -1,6 +1,6 @@
 // The command line of CONTRACTS §5. Each command lives in its own module, loaded only when used,
 // so `batchboard top` does not pay for the simulator or the actor runtime.
-import { UsageError, exitCodeOf } from './errors.ts';
+import { UsageError, failure } from './errors.ts';
 import { visible } from '../runtime/text.ts';
 
 export interface CommandModule {
@@ -29,12 +29,12 @@ const COMMANDS: Record<string, Command> = {
   rebuild: {
     usage: 'rebuild --api URL --students PATH --log PATH --warehouse PATH',
     summary: 'compute the warehouse from scratch over everything the sources hold now',
-    load: () => import('../batch/rebuild.ts'),
+    load: () => import('./rebuild.ts'),
   },
   verify: {
     usage: 'verify --api URL --students PATH --log PATH --warehouse PATH',
     summary: 'recompute from scratch and compare with the warehouse (exit 1 on differences)',
-    load: () => import('../batch/verify.ts'),
+    load: () => import('./verify.ts'),
   },
   top: {
     usage: 'top [--warehouse PATH] [--limit N] [--json]',
@@ -44,12 +44,12 @@ const COMMANDS: Record<string, Command> = {
   status: {
     usage: 'status [--warehouse PATH] [--json]',
     summary: "ask the running supervisor of that warehouse for each actor's state",
-    load: () => import('./control.ts').then((m) => ({ run: m.status })),
+    load: () => import('./status.ts'),
   },
   restart: {
     usage: 'restart ACTOR [--warehouse PATH]',
     summary: 'hot-restart one actor of the running supervisor of that warehouse',
-    load: () => import('./control.ts').then((m) => ({ run: m.restart })),
+    load: () => import('./restart.ts'),
   },
 };
 
@@ -87,8 +87,9 @@ export async function main(argv: string[]): Promise<number> {
     const mod = await command.load();
     return await mod.run(rest);
   } catch (err) {
+    const { message, code } = failure(name, err);
     // Messages can quote the sources (an actor's last error): shown, never interpreted.
-    process.stderr.write(`batchboard: ${visible(String((err as Error)?.message ?? err))}\n`);
-    return exitCodeOf(err);
+    process.stderr.write(`batchboard: ${visible(message)}\n`);
+    return code;
   }
 }

@@ -1,47 +1,37 @@
 // Before the supervisor starts: every source can be opened and the warehouse can be used, or the
 // command stops with one line naming which (exit 2). Actors would otherwise crash-loop on a typo.
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
-import got from 'got';
 import { UsageError } from './errors.ts';
-import { withoutCredentials } from './flags.ts';
+import { BatchesApi } from '../sources/batches/api.ts';
+import { ApiError } from '../sources/batches/errors.ts';
 import { StudentsReader } from '../sources/students/reader.ts';
 import { Warehouse, type OpenOptions } from '../storage/warehouse.ts';
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_INVALID_URL']);
+/** Nothing listens there, or the name does not resolve: the source cannot be opened. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+/**
+ * One request for one batch. Refused: an API that cannot be reached, that refuses the token, or
+ * that has no /batches. A reset, a timeout, a 429 or 5xx, a bad body are the API's bad moments,
+ * which the BatchFetcher rides out.
+ */
 export async function checkApi(command: string, url: string, token: string | undefined): Promise<void> {
-  const shown = withoutCredentials(url);
-  let u: URL;
+  const api = new BatchesApi({ url, ...(token === undefined ? {} : { token }), timeoutMs: 5000, retry: { initialMs: 0, maxMs: 0, limit: 0 } });
+  const base = api.url.replace(/\/batches$/, '');
   try {
-    u = new URL(url);
-  } catch {
-    throw new UsageError(`${command}: --api '${url}' is not a URL (e.g. http://127.0.0.1:4010)`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${command}: --api '${shown}' must be an http or https URL`);
-  let status: number;
-  try {
-    const res = await got(`${url.replace(/\/+$/, '')}/batches`, {
-      searchParams: { limit: 1 },
-      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-      timeout: { request: 5000 },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-    });
-    status = res.statusCode;
+    await api.fetchPage({ limit: 1 });
   } catch (err) {
-    const e = err as { code?: string; message: string };
-    // Nothing listens there, or the name does not resolve: the source cannot be opened. A reset
-    // or a timeout is one of the API's bad moments, which the BatchFetcher rides out.
-    if (e.code !== undefined && UNREACHABLE.has(e.code)) throw new UsageError(`${command}: cannot reach the batches API at ${shown}: ${e.code}`);
-    return;
+    if (!(err instanceof ApiError)) throw err;
+    if (err.kind === 'transport' && err.code !== undefined && UNREACHABLE.has(err.code)) {
+      throw new UsageError(`${command}: cannot reach the batches API at ${base}: ${err.code}`);
+    }
+    if (err.kind === 'auth') {
+      throw new UsageError(`${command}: the batches API at ${base} refused the request (${err.status}): set --api-token or BATCHBOARD_API_TOKEN to a valid token`);
+    }
+    if (err.status === 404) throw new UsageError(`${command}: ${base} has no /batches endpoint (404): is --api the API's base URL?`);
+  } finally {
+    api.close();
   }
-  if (status === 401 || status === 403) {
-    throw new UsageError(
-      `${command}: the batches API at ${shown} refused the request (${status}): set --api-token or BATCHBOARD_API_TOKEN to a valid token`,
-    );
-  }
-  if (status === 404) throw new UsageError(`${command}: ${shown} has no /batches endpoint (404): is --api the API's base URL?`);
-  // 429 and 5xx are the API's bad moments, which the BatchFetcher rides out.
 }
 
 export function checkStudents(command: string, path: string): void {
@@ -67,6 +57,7 @@ export function checkLog(command: string, path: string): void {
   closeSync(fd);
 }
 
+/** The warehouse opens for writing (created when missing) and takes a commit now. */
 export function checkWarehouse(command: string, path: string, opts: OpenOptions): void {
   try {
     const w = Warehouse.open(path, opts);

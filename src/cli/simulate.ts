@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import { intFlag, numberFlag, parseFlags, requiredFlag, stringFlag, type FlagSpec } from './flags.ts';
 import { UsageError } from './errors.ts';
-import { SimulatorError } from '../simulator/errors.ts';
 import { FAULTS, FAULT_NAMES, parseFaultFlags } from '../simulator/faults.ts';
 import { DEFAULTS, LIMITS, type SimulatorOptions } from '../simulator/options.ts';
 import { startSimulator, type Simulator } from '../simulator/simulator.ts';
@@ -121,13 +120,8 @@ function untilSignal(): Promise<NodeJS.Signals> {
 
 export async function run(argv: string[]): Promise<number> {
   const options = optionsFromFlags(argv, process.env);
-  let sim: Simulator;
-  try {
-    sim = await startSimulator(options);
-  } catch (err) {
-    if (err instanceof SimulatorError) throw new UsageError(`${C}: ${err.message}`);
-    throw err;
-  }
+  // A SimulatorError (a bad option, a file that cannot be created, a port in use) is exit 2.
+  const sim = await startSimulator(options);
   process.stdout.write(describe(sim, options));
   const signal = await untilSignal();
   await sim.close();

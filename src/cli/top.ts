@@ -1,10 +1,9 @@
 // `batchboard top`: the leaderboard of CONTRACTS §4, read from the warehouse read-only, so it can
 // run at any time, also while a supervisor writes the warehouse.
+import { readWarehouse } from '../storage/reader.ts';
+import { jsonVisible } from '../runtime/text.ts';
 import { DEFAULT_WAREHOUSE, intFlag, parseFlags, stringFlag } from './flags.ts';
-import { UsageError } from './errors.ts';
-import { leaderboard, type LeaderRow } from '../storage/snapshot.ts';
-import { WarehouseError } from '../storage/errors.ts';
-import { jsonVisible, visible } from '../runtime/index.ts';
+import { formatTable } from './table.ts';
 
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 1_000;
@@ -20,27 +19,14 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags('top', argv, { warehouse: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
   const warehouse = stringFlag('top', values, 'warehouse') ?? DEFAULT_WAREHOUSE;
   const limit = intFlag('top', values, 'limit', { min: 1, max: MAX_LIMIT }) ?? DEFAULT_LIMIT;
-  let rows: LeaderRow[];
-  try {
-    rows = leaderboard(warehouse, limit);
-  } catch (err) {
-    if (err instanceof WarehouseError) throw new UsageError(`top: ${err.message}`);
-    throw err;
-  }
+  const rows = readWarehouse(warehouse, (r) => r.leaderboard(limit));
   const ranked = rows.map((r, i) => ({ rank: i + 1, id: r.id, name: r.name, qualified_students: r.qualified_students }));
-  process.stdout.write(values.json ? jsonVisible(JSON.stringify(ranked, null, 2)) + '\n' : formatTop(ranked));
+  process.stdout.write(values['json'] === true ? jsonVisible(JSON.stringify(ranked, null, 2)) + '\n' : formatTop(ranked));
   return 0;
 }
 
-/** An aligned table: numbers right-aligned, names left-aligned. */
+/** Numbers right-aligned, names left-aligned. */
 export function formatTop(rows: { rank: number; id: number; name: string; qualified_students: number }[]): string {
   if (rows.length === 0) return 'no batches in the warehouse yet\n';
-  const cells = [['rank', 'id', 'name', 'qualified_students'], ...rows.map((r) => [String(r.rank), String(r.id), visible(r.name), String(r.qualified_students)])];
-  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c
-      .map((cell, i) => (i === 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return cells.map(line).join('\n') + '\n';
+  return formatTable([['rank', 'id', 'name', 'qualified_students'], ...rows.map((r) => [String(r.rank), String(r.id), r.name, String(r.qualified_students)])], [0, 1, 3]);
 }

@@ -65,16 +65,21 @@ export function checkBatch(b: unknown): Checked<Batch> {
   return { ok: true, value: { id: o['id'], name: o['name'], start_date: startDate as string | null, created_at: o['created_at'] } };
 }
 
-/** One row of the source `students` table, as better-sqlite3 returns it (§2). */
+/** An SQLite INTEGER read exactly (a bigint) that a number holds: as that number. */
+const exact = (v: unknown): unknown => (typeof v === 'bigint' && v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** One row of the source `students` table, as better-sqlite3 returns it (§2), integers as numbers or exact bigints. */
 export function checkStudent(row: Record<string, unknown>): Checked<Student> {
-  const id = row['id'];
+  const id = exact(row['id']);
   if (!isInt(id)) return bad(unsafeInteger('id', id) ?? 'id is not an INTEGER');
   if (typeof row['name'] !== 'string') return bad('name is not TEXT');
   const email = row['email'] ?? null;
   if (email !== null && typeof email !== 'string') return bad('email is neither TEXT nor NULL');
-  if (!isInt(row['batch_id'])) return bad(unsafeInteger('batch_id', row['batch_id']) ?? 'batch_id is not an INTEGER');
+  const batchId = exact(row['batch_id']);
+  if (!isInt(batchId)) return bad(unsafeInteger('batch_id', batchId) ?? 'batch_id is not an INTEGER');
   if (!isTimestamp(row['created_at'])) return bad('created_at is not YYYY-MM-DDTHH:MM:SS.sssZ');
-  return { ok: true, value: { id, name: row['name'], email, batch_id: row['batch_id'], created_at: row['created_at'] } };
+  return { ok: true, value: { id, name: row['name'], email, batch_id: batchId, created_at: row['created_at'] } };
 }
 
 export type LineResult = { kind: 'blank' } | { kind: 'run'; run: TestRun } | { kind: 'bad'; reason: string };

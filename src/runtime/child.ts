@@ -5,7 +5,50 @@ import type { ActorStats, FromWorker, ToWorker, WorkerData } from './protocol.ts
 import type { ResolvedChild, Resolved } from './spec.ts';
 import { errors, serializeError, type SerializedError } from './errors.ts';
 
-const ENTRY = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
+// Which thread entry: built JavaScript (this module runs from dist/, the actor's module is
+// JavaScript) starts the Worker on the built worker.js itself, with no loader: tsx starting in
+// every new thread took 150-250 ms of each hot restart. A TypeScript actor module (tests, their
+// fixtures) needs tsx in the thread: worker-entry.mjs registers it, then loads worker.ts, so it
+// is the one beside the TypeScript sources, even when this module runs from dist/.
+const BUILT = import.meta.url.endsWith('.js');
+const JS_ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
+const TS_ENTRY = fileURLToPath(new URL(BUILT ? '../../src/runtime/worker-entry.mjs' : './worker-entry.mjs', import.meta.url));
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+function entryFor(moduleUrl: string): string {
+  return BUILT && !TYPESCRIPT.test(new URL(moduleUrl).pathname) ? JS_ENTRY : TS_ENTRY;
+}
+
+/**
+ * A thread of the built entry started ahead of need: the next incarnation takes it and is told its
+ * actor in one message, instead of waiting for a new thread to start (most of a hot restart:
+ * bench/runtime.ts measured a bare thread's exit and start at about 60 ms on 2 cores). Not for the
+ * TypeScript entry: a spare would load tsx beside every test's supervisor.
+ */
+let spare: Worker | null = null;
+
+function threadFor(entry: string, workerData: WorkerData): Worker {
+  const ready = entry === JS_ENTRY ? spare : null;
+  if (ready === null) return new Worker(entry, { workerData, name: workerData.name });
+  spare = null;
+  ready.removeAllListeners();
+  ready.ref();
+  ready.postMessage({ t: 'init', data: workerData } satisfies ToWorker);
+  return ready;
+}
+
+/** Starts the next spare, once an incarnation is ready (not beside its start, on a small machine). */
+function keepSpare(entry: string): void {
+  if (entry !== JS_ENTRY || spare !== null) return;
+  const w = new Worker(entry, { workerData: null, name: 'spare' });
+  // It must not keep the process alive, and a spare that dies is simply not there.
+  w.unref();
+  w.on('error', () => {});
+  w.once('exit', () => {
+    if (spare === w) spare = null;
+  });
+  spare = w;
+}
 
 export interface Ended {
   /** A stop we asked for, or a producer that finished on its own: not a crash. */
@@ -46,7 +89,8 @@ export class Incarnation {
       args: spec.args,
       mailboxCapacity: spec.mailboxCapacity,
     };
-    this.worker = new Worker(ENTRY, { workerData, name: spec.name });
+    const entry = entryFor(module);
+    this.worker = threadFor(entry, workerData);
     this.threadId = this.worker.threadId;
     this.stats = { mailboxDepth: 0, mailboxCapacity: spec.mailboxCapacity, handled: 0, heapUsed: 0, counters: {} };
     this.worker.on('message', (msg: FromWorker) => {
@@ -56,6 +100,7 @@ export class Incarnation {
           this.hasInbox = msg.inbox;
           this.startHeartbeat();
           this.readyWaiter?.resolve();
+          keepSpare(entry);
           return;
         case 'pong':
           if (this.unanswered !== null && msg.seq >= this.unanswered.seq) this.unanswered = null;

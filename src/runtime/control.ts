@@ -3,10 +3,10 @@
 // listens on a network address.
 import net from 'node:net';
 import fs from 'node:fs';
-import type { Supervisor } from './supervisor.ts';
+import type { Supervisor, SupervisorEvent } from './supervisor.ts';
 import { errors } from './errors.ts';
 
-export type ControlRequest = { cmd: 'status' } | { cmd: 'restart'; name: string };
+export type ControlRequest = { cmd: 'status' } | { cmd: 'events' } | { cmd: 'restart'; name: string };
 export type ControlResponse = { ok: true; result: unknown } | { ok: false; error: string };
 
 // sun_path holds 108 bytes on Linux, 104 on macOS; stay clear of both.
@@ -16,6 +16,9 @@ const MAX_REQUEST = 64 * 1024;
 const MAX_PENDING = 32;
 /** Answers written and not yet read by the client, at most (bytes), before its requests wait. */
 const MAX_UNREAD_BYTES = 1 << 20;
+
+/** Lifecycle events kept for `status` (the newest last). */
+const RECENT_EVENTS = 20;
 
 export class ControlServer {
   private readonly sockets = new Set<net.Socket>();
@@ -33,7 +36,14 @@ export class ControlServer {
   static async listen(path: string, supervisor: Supervisor): Promise<ControlServer> {
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw errors.socketPathTooLong(path);
     await removeStaleSocket(path);
-    const server = net.createServer((socket) => serve(socket, supervisor));
+    // The supervisor's own lifecycle (starts, crashes, restarts, backoffs), newest last.
+    const recent: SupervisorEvent[] = [];
+    supervisor.on('event', (e) => {
+      if (!/^(actor|supervisor)\./.test(e.event)) return;
+      recent.push(e);
+      if (recent.length > RECENT_EVENTS) recent.shift();
+    });
+    const server = net.createServer((socket) => serve(socket, supervisor, recent));
     const control = new ControlServer(server, path);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -63,7 +73,7 @@ export class ControlServer {
   }
 }
 
-function serve(socket: net.Socket, supervisor: Supervisor): void {
+function serve(socket: net.Socket, supervisor: Supervisor, recent: readonly SupervisorEvent[]): void {
   let buf = '';
   let refused = false;
   let answering: Promise<void> = Promise.resolve();
@@ -98,7 +108,7 @@ function serve(socket: net.Socket, supervisor: Supervisor): void {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       if (Buffer.byteLength(line) > MAX_REQUEST) return tooLong();
-      reply(() => answer(line, supervisor));
+      reply(() => answer(line, supervisor, recent));
     }
     if (Buffer.byteLength(buf) > MAX_REQUEST && buf.indexOf('\n') < 0) return tooLong();
     if (full() || buf.indexOf('\n') >= 0) socket.pause();
@@ -114,7 +124,7 @@ function serve(socket: net.Socket, supervisor: Supervisor): void {
   });
 }
 
-async function answer(line: string, supervisor: Supervisor): Promise<ControlResponse> {
+async function answer(line: string, supervisor: Supervisor, recent: readonly SupervisorEvent[]): Promise<ControlResponse> {
   let req: unknown;
   try {
     req = JSON.parse(line);
@@ -129,6 +139,8 @@ async function answer(line: string, supervisor: Supervisor): Promise<ControlResp
     switch (r.cmd) {
       case 'status':
         return { ok: true, result: supervisor.status() };
+      case 'events':
+        return { ok: true, result: recent };
       case 'restart':
         if (typeof r.name !== 'string') return { ok: false, error: 'restart needs an actor name' };
         await supervisor.restart(r.name);

@@ -17,6 +17,16 @@ export class SendAbandoned extends RuntimeError {
   override name = 'SendAbandoned';
 }
 
+/** A send refused because its receiver has stopped and will not be started again. */
+export class ReceiverGone extends RuntimeError {
+  override name = 'ReceiverGone';
+}
+
+/** A send that failed because the receiver is known not to be there: nobody to tell, nothing to report. */
+export function receiverGone(err: unknown): boolean {
+  return err instanceof SendAbandoned || err instanceof ReceiverGone;
+}
+
 export const errors = {
   specField: (where: string, field: string, must: string) => new SpecError(`${where}.${field} ${must}`),
   duplicateChildName: (name: string) => new SpecError(`duplicate child name '${name}'`),
@@ -36,7 +46,7 @@ export const errors = {
   stalled: (actor: string, ms: number) =>
     new RuntimeError(`actor '${actor}' stopped answering heartbeats for ${ms} ms (event loop stalled)`),
   acceptsNothing: (actor: string) => new RuntimeError(`actor '${actor}' accepts no messages (its module has no handle)`),
-  goneForGood: (actor: string) => new RuntimeError(`actor '${actor}' has stopped and will not be restarted`),
+  goneForGood: (actor: string) => new ReceiverGone(`actor '${actor}' has stopped and will not be restarted`),
   notBackAfterRestart: (actor: string, why: string) =>
     new RuntimeError(`actor '${actor}' was restarted but did not become ready: ${why}`),
   uncloneableArgs: (where: string, why: string) =>

@@ -6,7 +6,7 @@
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import type { LinkFrame } from './protocol.ts';
 import type { Message } from './actor.ts';
-import { errors, SendAbandoned } from './errors.ts';
+import { errors, ReceiverGone, RuntimeError, SendAbandoned } from './errors.ts';
 
 interface Pending {
   msg: Message;
@@ -78,9 +78,9 @@ export class Outbound {
     if (this.port === null) this.reconnect();
   }
 
-  connectFailed(message: string): void {
+  connectFailed(message: string, gone: boolean): void {
     this.connecting = false;
-    const err = new Error(message);
+    const err = gone ? new ReceiverGone(message) : new RuntimeError(message);
     for (const p of this.pending.splice(0)) p.reject(err);
   }
 

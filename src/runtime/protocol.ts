@@ -17,11 +17,13 @@ export interface ActorStats {
 
 /** Supervisor → worker. */
 export type ToWorker =
+  /** To a spare thread (started with no workerData): the actor it is to be. */
+  | { t: 'init'; data: WorkerData }
   | { t: 'ping'; seq: number }
   | { t: 'stop' }
   | { t: 'inbound'; from: string; port: MessagePort }
   | { t: 'outbound'; to: string; port: MessagePort }
-  | { t: 'connect-error'; to: string; message: string }
+  | { t: 'connect-error'; to: string; message: string; gone: boolean }
   | { t: 'peer-down'; name: string };
 
 /** Worker → supervisor. */

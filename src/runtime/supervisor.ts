@@ -46,11 +46,23 @@ interface Child {
   timer: NodeJS.Timeout | undefined;
 }
 
-export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
+/**
+ * One lifecycle event (actor.start, actor.crash, actor.restart, actor.backoff, actor.stopped,
+ * supervisor.fatal, ...) or an event an actor logged (with its `actor`), as the supervisor emits
+ * it: the log is one subscriber; `status`, the demo's live line and the web page are others.
+ */
+export interface SupervisorEvent {
+  event: string;
+  fields: Record<string, unknown>;
+  /** Date.now() when it happened. */
+  at: number;
+}
+
+export class Supervisor extends EventEmitter<{ exit: [SupervisorExit]; event: [SupervisorEvent] }> {
   readonly options: Resolved;
   readonly done: Promise<SupervisorExit>;
   private readonly children: Child[];
-  private readonly log: Logger;
+  private readonly log: Logger = (event, fields) => this.emit('event', { event, fields, at: Date.now() });
   private readonly board: Switchboard;
   private ops: Promise<unknown> = Promise.resolve();
   private restartTimes: number[] = [];
@@ -60,7 +72,7 @@ export class Supervisor extends EventEmitter<{ exit: [SupervisorExit] }> {
   constructor(options: SupervisorOptions, log: Logger = jsonLineLogger()) {
     super();
     this.options = resolveOptions(options);
-    this.log = log;
+    this.on('event', (e) => log(e.event, e.fields));
     this.children = this.options.children.map((spec) => ({
       spec,
       state: 'idle',

@@ -26,7 +26,7 @@ export class Switchboard {
   request(from: Incarnation, to: string): void {
     const target = this.find(to);
     if (target === undefined) return refuse(from, to, errors.noSuchActor(to, this.names()).message);
-    if (target.gone()) return refuse(from, to, errors.goneForGood(to).message);
+    if (target.gone()) return refuse(from, to, errors.goneForGood(to).message, true);
     const inc = target.live();
     if (inc !== null) return this.wire(from, inc);
     let set = this.waiting.get(to);
@@ -45,7 +45,7 @@ export class Switchboard {
   gone(name: string): void {
     const waiting = this.waiting.get(name);
     this.waiting.delete(name);
-    for (const from of waiting ?? []) refuse(from, name, errors.goneForGood(name).message);
+    for (const from of waiting ?? []) refuse(from, name, errors.goneForGood(name).message, true);
   }
 
   private wire(from: Incarnation, to: Incarnation): void {
@@ -58,6 +58,6 @@ export class Switchboard {
   }
 }
 
-function refuse(from: Incarnation, to: string, message: string): void {
-  if (!from.exited) from.post({ t: 'connect-error', to, message });
+function refuse(from: Incarnation, to: string, message: string, gone = false): void {
+  if (!from.exited) from.post({ t: 'connect-error', to, message, gone });
 }

@@ -8,7 +8,8 @@ import { Inbox, Outbound } from './link.ts';
 import { errors, SendAbandoned, serializeError } from './errors.ts';
 
 const control = parentPort!;
-const data = workerData as WorkerData;
+/** Which actor this thread runs: from workerData, or, for a spare thread started ahead (child.ts), from its first message. */
+let data = workerData as WorkerData | null;
 const post = (msg: FromWorker): void => control.postMessage(msg);
 
 let reported = false;
@@ -47,31 +48,23 @@ function outboundTo(to: string): Outbound {
   return link;
 }
 
-const ctx: ActorContext<Message> = {
-  name: data.name,
-  args: data.args,
-  signal: abort.signal,
-  send: (to, msg, transfer) => outboundTo(to).send(msg, transfer),
-  publish(values) {
-    Object.assign(counters, values);
-  },
-  log(event, fields = {}) {
-    post({ t: 'log', event, fields });
-  },
-};
-
 let inbox: Inbox | null = null;
 let running: Promise<void> | null = null;
 
 control.on('message', (msg: ToWorker) => {
   switch (msg.t) {
+    case 'init':
+      if (data !== null) throw new Error(`thread of '${data.name}' told to be '${msg.data.name}'`);
+      data = msg.data;
+      boot(msg.data).catch(crash);
+      return;
     case 'ping':
       post({
         t: 'pong',
         seq: msg.seq,
         stats: {
           mailboxDepth: inbox?.depth ?? 0,
-          mailboxCapacity: data.mailboxCapacity,
+          mailboxCapacity: data?.mailboxCapacity ?? 0,
           handled: inbox?.handled ?? 0,
           heapUsed: getHeapStatistics().used_heap_size,
           counters,
@@ -89,7 +82,7 @@ control.on('message', (msg: ToWorker) => {
       outboundTo(msg.to).attach(msg.port as MessagePort);
       return;
     case 'connect-error':
-      outboundTo(msg.to).connectFailed(msg.message);
+      outboundTo(msg.to).connectFailed(msg.message, msg.gone);
       return;
     case 'peer-down':
       outbound.get(msg.name)?.detach();
@@ -117,7 +110,19 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 
-async function boot(): Promise<void> {
+async function boot(data: WorkerData): Promise<void> {
+  const ctx: ActorContext<Message> = {
+    name: data.name,
+    args: data.args,
+    signal: abort.signal,
+    send: (to, msg, transfer) => outboundTo(to).send(msg, transfer),
+    publish(values) {
+      Object.assign(counters, values);
+    },
+    log(event, fields = {}) {
+      post({ t: 'log', event, fields });
+    },
+  };
   const mod = (await import(data.module)) as { default?: ActorDefinition<Message, Message> };
   const def = mod.default;
   if (def === undefined || typeof def !== 'object') {
@@ -148,4 +153,4 @@ async function boot(): Promise<void> {
   }
 }
 
-boot().catch(crash);
+if (data !== null) boot(data).catch(crash);

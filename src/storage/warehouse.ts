@@ -3,15 +3,18 @@
 // transaction; the aggregates `students.completed`, `batches.student_count` and
 // `batches.qualified_students` are kept up to date incrementally inside it, so that every
 // committed state is consistent. Applying a record twice changes nothing.
-import { existsSync, mkdirSync, rmSync, statfsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { existsSync, rmSync } from 'node:fs';
+import type Database from 'better-sqlite3';
 import type { Batch, Rejected, SourceName, Student } from '../domain/records.ts';
+import type { CompletionSet, ComputedWarehouse } from '../domain/aggregate.ts';
+import { rejectedCounts, type RejectedCounts } from './reader.ts';
 import { INITIAL_OFFSETS, type Offsets } from '../domain/offsets.ts';
-import { inspectWarehouse, SCHEMA, SCHEMA_VERSION } from './schema.ts';
-import { WarehouseError, warehouseFault } from './errors.ts';
+import { inspectWarehouse } from './schema.ts';
+import { warehouseFault } from './errors.ts';
 import { CompletionIndex } from './completion-index.ts';
+import { Checkpoints } from './checkpoints.ts';
+import { checkFreeSpace, checkSources, connect, createSchema, useWal } from './connection.ts';
+import { INSERT_ROWS, prepare, RECOUNT_QUALIFIED, type Statements } from './statements.ts';
 
 export interface OpenOptions {
   minLessons: number;
@@ -26,12 +29,20 @@ export interface OpenOptions {
 
 type Db = Database.Database;
 
+/** What `replaceAll` stored. */
+export interface SnapshotCounts {
+  batches: number;
+  students: number;
+  completions: number;
+  rejected: RejectedCounts;
+}
+
 export class Warehouse {
-  readonly db: Db;
+  private readonly db: Db;
   readonly path: string;
   private minLessons: number;
   private inTx = false;
-  private readonly st: ReturnType<typeof prepare>;
+  private readonly st: Statements;
   /** The completions table in memory; loaded on first use, dropped on a rollback. */
   private index: CompletionIndex | null = null;
   /**
@@ -43,7 +54,7 @@ export class Warehouse {
   /** Lessons each student gained in this transaction, not yet added to its row (see flushDeltas). */
   private readonly deltas = new Map<number, number>();
   private deltaNow = '';
-  private checkpointer: Worker | null = null;
+  private checkpoints: Checkpoints | null = null;
 
   private constructor(path: string, db: Db, minLessons: number) {
     this.path = path;
@@ -203,29 +214,11 @@ export class Warehouse {
   }
 
   /**
-   * Hands checkpoints to a thread of their own (checkpointer.mjs) instead of running them inside
+   * Hands checkpoints to a thread of their own (checkpoints.ts) instead of running them inside
    * commits. Should that thread fail, SQLite's own checkpoints inside commits come back.
    */
   startCheckpointer(intervalMs = 50, onEvent: (event: string, fields: Record<string, unknown>) => void = () => {}): void {
-    if (this.checkpointer !== null) return;
-    this.db.pragma('wal_autocheckpoint = 0');
-    // Checkpoints beside a busy writer rarely let the WAL start over, so it grows under load;
-    // once it does start over, it is cut back to this size.
-    this.db.pragma('journal_size_limit = 67108864');
-    const w = new Worker(new URL('./checkpointer.mjs', import.meta.url), { workerData: { path: this.path, intervalMs } });
-    const fallBack = (why: string): void => {
-      if (this.checkpointer !== w) return;
-      this.checkpointer = null;
-      if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
-      onEvent('warehouse.checkpointer_failed', { why });
-    };
-    w.on('message', (m: { type: string; message?: string }) => {
-      if (m.type === 'failed') fallBack(m.message ?? 'failed');
-    });
-    w.on('error', (err) => fallBack(err.message));
-    w.on('exit', (code) => fallBack(`exited with code ${code}`));
-    w.unref();
-    this.checkpointer = w;
+    this.checkpoints ??= new Checkpoints(this.db, this.path, intervalMs, onEvent);
   }
 
   private completions(): CompletionIndex {
@@ -266,27 +259,45 @@ export class Warehouse {
     return out.sort();
   }
 
-  /** Counts for status lines. */
-  counts(): { batches: number; students: number; completions: number; rejected: number } {
-    return this.st.counts.get() as { batches: number; students: number; completions: number; rejected: number };
-  }
-
   /**
    * `start`'s pre-flight: the disk holding the warehouse has room and a commit goes through now, so
    * that a full disk is one line before any actor starts rather than a crash loop after.
    */
   checkWritable(): void {
-    let free: number | null = null;
-    try {
-      const s = statfsSync(dirname(this.path));
-      free = s.bavail * s.bsize;
-    } catch {
-      free = null; // no statfs here: the write below still tells
-    }
-    if (free !== null && free < MIN_FREE_BYTES) {
-      throw new WarehouseError(`the disk holding ${this.path} is full (${free} bytes free): free some space there, then start again`, 'SQLITE_FULL');
-    }
+    checkFreeSpace(this.path);
     this.guard(() => this.st.setMeta.run('writable_at', new Date().toISOString()));
+  }
+
+  /**
+   * `rebuild`: replaces the whole contents with `snap`, the rejected records and the offsets
+   * reached, in ONE transaction: a reader sees the old warehouse or the new one, never a mix, and a
+   * crash half-way leaves the old one. Rejected records are stored once per (source, key), as
+   * streaming stores them.
+   */
+  replaceAll(snap: ComputedWarehouse, offsets: Offsets, rejected: readonly Rejected[], completions: CompletionSet = snap.completions): SnapshotCounts {
+    const db = this.db;
+    const now = new Date().toISOString();
+    const st = this.st;
+    this.begin();
+    try {
+      for (const table of ['batches', 'students', 'completions', 'rejected_records', 'offsets']) db.exec(`DELETE FROM ${table}`);
+      for (const b of snap.batches) st.insertBatch.run(b.id, b.name, b.start_date, b.created_at, b.student_count, b.qualified_students, now);
+      for (const s of snap.students) st.insertStudentRow.run(s.id, s.name, s.email, s.batch_id, s.created_at, s.completed);
+      // Distinct pairs (computeWarehouse deduplicates): the table has no key, the writer's index keeps it a set.
+      completions.forEach((student, lesson) => st.insertCompletion.run(student, lesson));
+      this.reject(rejected, now);
+      this.setOffset('batches', offsets.batches, now);
+      this.setOffset('students', offsets.students, now);
+      if (offsets.test_runs !== null) this.setOffset('test_runs', offsets.test_runs, now);
+      const counts: SnapshotCounts = { batches: snap.batches.length, students: snap.students.length, completions: completions.size, rejected: rejectedCounts(db) };
+      this.index = null;
+      this.batchOf = null;
+      this.commit();
+      return counts;
+    } catch (err) {
+      this.rollback();
+      throw warehouseFault(this.path, err);
+    }
   }
 
   /** A PASSIVE checkpoint: copies what it can of the WAL without waiting for readers. */
@@ -297,14 +308,8 @@ export class Warehouse {
   /** Stops the checkpointer (if any) and closes the connection; the last one out checkpoints the WAL. */
   async close(): Promise<void> {
     this.rollback();
-    const w = this.checkpointer;
-    this.checkpointer = null;
-    if (w !== null) {
-      const exited = new Promise((r) => w.once('exit', r));
-      w.postMessage('stop');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 500).unref())]);
-      await w.terminate();
-    }
+    await this.checkpoints?.stop();
+    this.checkpoints = null;
     if (this.db.open) this.db.close();
   }
 
@@ -328,93 +333,3 @@ export class Warehouse {
   }
 }
 
-/** Less free space than this on the warehouse's disk is a full disk for `start`'s pre-flight. */
-const MIN_FREE_BYTES = 1 << 20;
-
-/** Rows per multi-row INSERT of completions (SQLite's default limit is 32,766 parameters). */
-const INSERT_ROWS = 64;
-
-const RECOUNT_QUALIFIED = `
-UPDATE batches SET
-  qualified_students = (SELECT count(*) FROM students s WHERE s.batch_id = batches.id AND s.completed >= @min),
-  updated_at = @now
-WHERE qualified_students != (SELECT count(*) FROM students s WHERE s.batch_id = batches.id AND s.completed >= @min)`;
-
-function prepare(db: Db) {
-  return {
-    begin: db.prepare('BEGIN'),
-    commit: db.prepare('COMMIT'),
-    rollback: db.prepare('ROLLBACK'),
-    batchById: db.prepare('SELECT name, start_date, created_at FROM batches WHERE id = ?'),
-    countsOfBatch: db.prepare('SELECT count(*) AS n, coalesce(sum(completed >= ?), 0) AS q FROM students WHERE batch_id = ?'),
-    insertBatch: db.prepare(
-      'INSERT INTO batches (id, name, start_date, created_at, student_count, qualified_students, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    updateBatch: db.prepare('UPDATE batches SET name = ?, start_date = ?, created_at = ?, updated_at = ? WHERE id = ?'),
-    insertStudent: db.prepare('INSERT OR IGNORE INTO students (id, name, email, batch_id, created_at, completed) VALUES (?, ?, ?, ?, ?, ?)'),
-    addStudentToBatch: db.prepare(
-      'UPDATE batches SET student_count = student_count + 1, qualified_students = qualified_students + ?, updated_at = ? WHERE id = ?',
-    ),
-    insertCompletion: db.prepare('INSERT INTO completions (student_id, lesson_id) VALUES (?, ?)'),
-    insertCompletions: db.prepare(`INSERT INTO completions (student_id, lesson_id) VALUES ${Array(INSERT_ROWS).fill('(?, ?)').join(', ')}`),
-    countCompletions: db.prepare('SELECT count(*) FROM completions'),
-    allCompletions: db.prepare('SELECT student_id, lesson_id FROM completions'),
-    setCompleted: db.prepare('UPDATE students SET completed = ? WHERE id = ?'),
-    studentBatches: db.prepare('SELECT id, batch_id FROM students'),
-    bumpQualified: db.prepare('UPDATE batches SET qualified_students = qualified_students + 1, updated_at = ? WHERE id = ?'),
-    insertRejected: db.prepare('INSERT OR IGNORE INTO rejected_records (source, reason, raw, seen_at, key) VALUES (?, ?, ?, ?, ?)'),
-    setOffset: db.prepare('INSERT OR REPLACE INTO offsets (source, value, updated_at) VALUES (?, ?, ?)'),
-    getOffset: db.prepare('SELECT value FROM offsets WHERE source = ?'),
-    knownStudentIds: db.prepare(
-      // A rejected id past ±2^53 is no number the StudentWatcher counts with: left out, not rounded in.
-      `SELECT id FROM students UNION ALL SELECT CAST(key AS INTEGER) AS id FROM rejected_records
-       WHERE source = 'students' AND CAST(key AS INTEGER) BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`,
-    ),
-    counts: db.prepare(
-      `SELECT (SELECT count(*) FROM batches) AS batches, (SELECT count(*) FROM students) AS students,
-              (SELECT count(*) FROM completions) AS completions, (SELECT count(*) FROM rejected_records) AS rejected`,
-    ),
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
-    setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-  };
-}
-
-/** A connection that has changed nothing yet: no journal mode, no schema. */
-function connect(path: string): Db {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    db.pragma('busy_timeout = 5000');
-    return db;
-  } catch (err) {
-    throw new WarehouseError(`cannot open warehouse ${path}: ${(err as Error).message}`);
-  }
-}
-
-/** A warehouse keeps the offsets of its sources: opened on other sources, it would resume at offsets that mean nothing there. */
-function checkSources(db: Db, path: string, sources: string, replace: boolean): void {
-  const stored = db.prepare("SELECT value FROM meta WHERE key = 'sources'").pluck().get() as string | undefined;
-  if (stored === undefined || replace || stored === sources) return;
-  throw new WarehouseError(
-    `warehouse ${path} was built from other sources (${stored}); its offsets mean nothing for ${sources}: ` +
-      'name another --warehouse, or run batchboard rebuild on this one',
-  );
-}
-
-function useWal(db: Db, path: string): void {
-  try {
-    db.pragma('journal_mode = WAL');
-    // WAL with synchronous=NORMAL: a commit is durable against a killed process (the WAL is in the
-    // OS's cache) and costs no fsync; only a power loss can take the last commits.
-    db.pragma('synchronous = NORMAL');
-  } catch (err) {
-    throw new WarehouseError(`cannot open warehouse ${path}: ${(err as Error).message}`);
-  }
-}
-
-function createSchema(db: Db): void {
-  db.transaction(() => {
-    db.exec(SCHEMA);
-    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-  })();
-}

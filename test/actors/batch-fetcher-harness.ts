@@ -91,8 +91,9 @@ export async function startFetcher(
           timeoutMs: DEADLINE,
           intervalMs: 50,
           what: () => {
-            const differ = [...want].filter(([id, b]) => JSON.stringify(got.get(id)) !== JSON.stringify(b)).length;
-            return `the fake Aggregator to hold the ledger's ${want.size} batches (has ${got.size}, ${differ} missing or stale) and ${wantRejects} rejects (has ${rejectKeys().size}); counters ${JSON.stringify(counters())}`;
+            const differ = [...want].filter(([id, b]) => JSON.stringify(got.get(id)) !== JSON.stringify(b));
+            const shown = differ.slice(0, 3).map(([id, b]) => `batch ${id}: ledger ${JSON.stringify(b)}, held ${JSON.stringify(got.get(id)) ?? 'nothing'}`);
+            return `the fake Aggregator to hold the ledger's ${want.size} batches (has ${got.size}, ${differ.length} missing or stale: ${shown.join('; ')}) and ${wantRejects} rejects (has ${rejectKeys().size}); counters ${JSON.stringify(counters())}`;
           },
         },
       );

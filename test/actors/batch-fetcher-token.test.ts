@@ -23,7 +23,7 @@ test('without the token: failed polls that say a token is required; no crash', a
   const c = h.counters();
   t.true(Number(c['failed_polls']) >= 3);
   t.is(c['polls'], 0);
-  t.is(c['batches'], 0);
+  t.is(c['records'], 0);
   t.regex(String(c['last_error']), /requires an API token \(401\): set --api-token or BATCHBOARD_API_TOKEN/);
   t.true(proxy.seen.every((s) => s.auth === undefined));
   t.is(c['retries'], 0, 'a 401 is not retried');

@@ -30,9 +30,9 @@ test('history across rotated files and appended lines all arrive, once', async (
   t.is(run.runs(), ledgerValidLines(sim.ledger), 'every valid line counted once');
   t.deepEqual(run.rejected(), []);
   // Counters reach `status` with the next heartbeat.
-  await waitFor(() => run.counters().runs === ledgerValidLines(sim.ledger), { what: () => `counters ${JSON.stringify(run.counters())}` });
+  await waitFor(() => run.counters().records === ledgerValidLines(sim.ledger), { what: () => `counters ${JSON.stringify(run.counters())}` });
   const c = run.counters();
   t.is(c.file, 'test_runs.log');
-  t.is(c.lag_bytes, 0);
+  t.is(c.lag, 0);
   t.is(c.rejected, 0);
 });

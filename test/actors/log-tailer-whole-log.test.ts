@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { BAD_LINE_KINDS } from '../../src/simulator/index.ts';
-import { readWholeLog } from '../../src/sources/log/follower.ts';
+import { readWholeLog } from '../../src/sources/log/whole.ts';
 import { SourceError } from '../../src/sources/errors.ts';
 import { startSim } from '../simulator/helpers.ts';
 import { tempDir } from '../runtime/helpers.ts';

@@ -56,7 +56,7 @@ test('the writer commits in a loop while the watcher reads, and is never turned 
   // Commit until the watcher has caught up with the history and 400 commits were made: the
   // commits overlap its reads (and its reconciliations) throughout.
   const deadline = Date.now() + 60_000;
-  while ((commits < 400 || Number(w.counters()['students'] ?? 0) < 60_000) && Date.now() < deadline) {
+  while ((commits < 400 || Number(w.counters()['records'] ?? 0) < 60_000) && Date.now() < deadline) {
     try {
       wr.db.transaction(() => wr.add(10))();
       commits++;

@@ -48,9 +48,9 @@ test('history and live inserts all arrive, each once', async (t) => {
   await waitFor(
     () => {
       const c = w.counters();
-      return c['students'] === ids.length && c['rejected'] === expected.rejected.students && c['committed_hwm'] === c['hwm'] && c['lag_rows'] === 0;
+      return c['records'] === ids.length && c['rejected'] === expected.rejected.students && c['committed'] === c['offset'] && c['lag'] === 0;
     },
     { what: () => `status counters to match (${JSON.stringify(w.counters())})` },
   );
-  t.is(w.counters()['hwm'], Math.max(...ids, ...sim.ledger.rejectedStudents.map((r) => r.id)));
+  t.is(w.counters()['offset'], Math.max(...ids, ...sim.ledger.rejectedStudents.map((r) => r.id)));
 });

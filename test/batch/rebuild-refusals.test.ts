@@ -25,7 +25,7 @@ test('refuses while a supervisor runs on that warehouse, and leaves it alone', a
   const r = await batchboard(['rebuild', ...sourceFlags(sim), '--warehouse', warehouse]);
   t.is(r.code, 2);
   t.true(oneLine(r.stderr), r.stderr);
-  t.regex(r.stderr, /rebuild: a supervisor is running on warehouse .*warehouse\.db .*stop it first/);
+  t.regex(r.stderr, /rebuild: a batchboard supervisor is already running on warehouse .*warehouse\.db .*stop it first/);
   t.false(existsSync(warehouse), 'nothing written');
 
   // A supervisor killed with -9 leaves its socket file behind: nothing answers there, so a
@@ -100,7 +100,7 @@ test('bad flags are one line naming the flag, exit 2', async (t) => {
   const cases: [string[], RegExp][] = [
     [['--students', 's.db', '--log', 'l.log', '--warehouse', 'w.db'], /rebuild: --api is required/],
     [['--api', 'http://127.0.0.1:1', '--log', 'l.log', '--warehouse', 'w.db'], /rebuild: --students is required/],
-    [['--api', 'not a url', '--students', 's.db', '--log', 'l.log', '--warehouse', 'w.db'], /rebuild: --api must be a URL/],
+    [['--api', 'not a url', '--students', 's.db', '--log', 'l.log', '--warehouse', 'w.db'], /rebuild: --api 'not a url' is not a URL/],
     [['--api', 'http://127.0.0.1:1', '--students', 's.db', '--log', 'l.log', '--warehouse', 'w.db', '--min-lessons', '0'], /rebuild: --min-lessons must be between 1 and/],
     [['--api', 'http://127.0.0.1:1', '--students', 's.db', '--log', 'l.log', '--warehouse', 'w.db', '--since', 'yesterday'], /rebuild: --since must be a date YYYY-MM-DD/],
     [['--api', 'http://127.0.0.1:1', '--bogus'], /rebuild: Unknown option '--bogus'/],

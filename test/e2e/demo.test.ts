@@ -48,7 +48,7 @@ class Demo {
 }
 
 // One status line and its leaderboard line, as src/demo.ts prints them.
-const STATUS = /^\d\d:\d\d:\d\d \| runs (\d+|-)\/s \(lag (\S+) B\) \| students (\d+|-)\/s \(lag (\S+) rows\) \| batches (\d+|-)\/s \| commits (\d+|-)\/s \| restarts (\d+)\n {2}top 5: (.*)$/gm;
+const STATUS = /^\d\d:\d\d:\d\d \| runs (\d+|-)\/s \(lag (\S+) B\) \| students (\d+|-)\/s \(lag (\S+) rows\) \| batches (\d+|-)\/s \(lag \S+ ms\) \| commits (\d+|-)\/s \| restarts (\d+)\n {2}top 5: (.*)$/gm;
 
 function statusLines(stdout: string): { runs: string; runsLag: string; students: string; studentsLag: string; batches: string; commits: string; restarts: number; top: string }[] {
   return [...stdout.matchAll(STATUS)].map((m) => ({

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import test from 'ava';
 import Database from 'better-sqlite3';
-import { controlSocketPath } from '../../src/cli/flags.ts';
+import { controlSocketPath } from '../../src/domain/identity.ts';
 import { Pipeline, caughtUp, startSim, tempDir } from './helpers.ts';
 import { waitFor } from '../wait.ts';
 

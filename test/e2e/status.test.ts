@@ -14,11 +14,11 @@ const ACTORS = ['Aggregator', 'BatchFetcher', 'StudentWatcher', 'LogTailer'];
 
 // Per actor, the counters that answer "is it reading, how fast, where, how far behind" (the names
 // the actors publish in src/actors/*.ts).
-const COUNTERS: Record<string, { read: string; where: string[]; rate?: string; lag?: string }> = {
-  LogTailer: { read: 'runs', where: ['file', 'pos', 'committed_pos'], rate: 'rate', lag: 'lag_bytes' },
-  StudentWatcher: { read: 'students', where: ['hwm', 'committed_hwm'], rate: 'rate', lag: 'lag_rows' },
-  // The BatchFetcher publishes no rate: its lag is the time since the last good poll.
-  BatchFetcher: { read: 'batches', where: ['cursor', 'committed'], lag: 'lag_ms' },
+const COUNTERS: Record<string, { read: string; where: string[]; rate?: string; lag?: string; unit?: string }> = {
+  LogTailer: { read: 'records', where: ['file', 'offset', 'committed'], rate: 'rate', lag: 'lag', unit: 'bytes' },
+  StudentWatcher: { read: 'records', where: ['offset', 'committed'], rate: 'rate', lag: 'lag', unit: 'rows' },
+  // The BatchFetcher's lag is the time since the last good poll.
+  BatchFetcher: { read: 'records', where: ['offset', 'committed'], rate: 'rate', lag: 'lag', unit: 'ms' },
   Aggregator: { read: 'commits', where: [] },
 };
 
@@ -50,11 +50,11 @@ test.serial('status shows the four actors and their counters; the token appears 
       const n = (a: string, k: string) => Number(s.actors.get(a)?.counters[k] ?? 0);
       const ready =
         ACTORS.every((a) => s.actors.get(a)?.state === 'running') &&
-        n('LogTailer', 'runs') > 0 &&
-        n('StudentWatcher', 'students') > 0 &&
-        n('BatchFetcher', 'batches') > 0 &&
+        n('LogTailer', 'records') > 0 &&
+        n('StudentWatcher', 'records') > 0 &&
+        n('BatchFetcher', 'records') > 0 &&
         n('Aggregator', 'commits') > 0 &&
-        n('LogTailer', 'committed_pos') > 0;
+        n('LogTailer', 'committed') > 0;
       return ready ? s.actors : null;
     },
     { what: () => `all four actors running with data read and committed; last status:\n${last}\n${pipeline.stderr.slice(-2000)}`, timeoutMs: 30_000, intervalMs: 200 },
@@ -69,10 +69,11 @@ test.serial('status shows the four actors and their counters; the token appears 
     for (const k of c.where) t.not(a.counters[k], undefined, `${name} publishes its position ${k}`);
     if (c.rate !== undefined) t.is(typeof a.counters[c.rate], 'number', `${name} publishes its rate ${c.rate}`);
     if (c.lag !== undefined) t.regex(String(a.counters[c.lag]), /^-?\d+\+?$/, `${name} publishes its lag ${c.lag}`);
+    if (c.unit !== undefined) t.is(a.counters['lag_unit'], c.unit, `${name} says its lag is in ${c.unit}`);
   }
-  t.true(Number(status.get('LogTailer')!.counters['pos']) > 0, 'the LogTailer is past the start of the log');
-  t.true(Number(status.get('StudentWatcher')!.counters['hwm']) > 0, 'the StudentWatcher is past student 0');
-  t.regex(String(status.get('BatchFetcher')!.counters['cursor']), /\d{4}-\d\d-\d\dT/, 'the BatchFetcher cursor is a created_at');
+  t.true(Number(status.get('LogTailer')!.counters['offset']) > 0, 'the LogTailer is past the start of the log');
+  t.true(Number(status.get('StudentWatcher')!.counters['offset']) > 0, 'the StudentWatcher is past student 0');
+  t.regex(String(status.get('BatchFetcher')!.counters['offset']), /\d{4}-\d\d-\d\dT/, 'the BatchFetcher cursor is a created_at');
   t.true(Number(status.get('Aggregator')!.counters['runs']) > 0, 'the Aggregator has applied test runs');
 
   // The human table: one row per actor, its state and the same counters as key=value.

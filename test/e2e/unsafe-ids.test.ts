@@ -70,7 +70,14 @@ test('ids past 2^53 are rejected as written; students inserted after one are not
   const lines = rejected(pipeline.warehouse, 'test_runs');
   t.true(lines.some((r) => r.raw === bigLine && r.reason.startsWith(`student_id ${BIG} `)), JSON.stringify(lines));
   t.true(lines.some((r) => r.raw === roundedLine && r.reason.startsWith('student_id 1.00000000000000001 ')), JSON.stringify(lines));
-  const hwm = Number((await watcherCounters(pipeline.warehouse))['hwm']);
+  // Counters reach `status` with the heartbeats (every second): wait for the first.
+  const hwm = await waitFor(
+    async () => {
+      const offset = (await watcherCounters(pipeline.warehouse))['offset'];
+      return typeof offset === 'number' ? offset : null;
+    },
+    { what: 'the StudentWatcher to show its high-water mark', timeoutMs: 20_000, intervalMs: 100 },
+  );
   t.true(hwm < 2 ** 53, `the high-water mark stays a real id: ${hwm}`);
 
   // A hot restart of the StudentWatcher, then a student inserted below: found.
@@ -81,7 +88,7 @@ test('ids past 2^53 are rejected as written; students inserted after one are not
   // A full restart, then another: found too, and the big row is stored once.
   t.is((await pipeline.stop('SIGTERM')).code, 0);
   pipeline.start();
-  await waitFor(async () => (await watcherCounters(pipeline.warehouse).catch(() => ({}) as Record<string, unknown>))['hwm'] !== undefined, {
+  await waitFor(async () => Number((await watcherCounters(pipeline.warehouse).catch(() => ({}) as Record<string, unknown>))['offset']) > 0, {
     what: 'the StudentWatcher to resume',
     timeoutMs: 30_000,
     intervalMs: 100,

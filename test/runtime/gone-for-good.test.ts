@@ -6,7 +6,7 @@ import path from 'node:path';
 import test from 'ava';
 import { FAST, captureLogger, fixture, startSupervisor, statusOf, tempDir, waitFor } from './helpers.ts';
 
-const gone = (name: string) => `Error: actor '${name}' has stopped and will not be restarted`;
+const gone = (name: string) => `ReceiverGone: actor '${name}' has stopped and will not be restarted`;
 
 test('a temporary receiver that crashed: its linked producer crashes with "has stopped and will not be restarted"', async (t) => {
   const logs = captureLogger();

@@ -60,5 +60,5 @@ test('rest_for_one: after A crashes, the temporary T after it stays stopped whil
   // A send to T now is refused: it will not run again.
   fs.writeFileSync(sendNow, '');
   await waitFor(() => logs.of('actor.crash', 'S').length === 1, { timeoutMs: 10_000, what: "S's send to T to be refused" });
-  t.is(logs.of('actor.crash', 'S')[0]!.fields.reason, "Error: actor 'T' has stopped and will not be restarted");
+  t.is(logs.of('actor.crash', 'S')[0]!.fields.reason, "ReceiverGone: actor 'T' has stopped and will not be restarted");
 });

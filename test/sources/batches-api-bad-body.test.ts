@@ -1,7 +1,8 @@
 // A 200 whose body is not JSON, or JSON not of §1's shape, is an ApiError of kind 'body' naming the
 // URL, and is not retried by fetchPage (the poll fails; the next poll tries again).
 import test from 'ava';
-import { ApiError, BatchesApi } from '../../src/sources/batches/api.ts';
+import { ApiError } from '../../src/sources/batches/errors.ts';
+import { BatchesApi } from '../../src/sources/batches/api.ts';
 import { json, QUICK, scriptedServer } from './batches-api-server.ts';
 
 const BODIES: [string, string, RegExp][] = [

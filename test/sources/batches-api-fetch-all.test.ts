@@ -2,7 +2,8 @@
 // larger than a page, invalid batches (some last on their page), batches served again, and every
 // response fault, it returns exactly the ledger: latest version per id, each reject key once.
 import test from 'ava';
-import { BatchesApi, fetchAllBatches } from '../../src/sources/batches/api.ts';
+import { BatchesApi } from '../../src/sources/batches/api.ts';
+import { fetchAllBatches } from '../../src/sources/batches/paging.ts';
 import { batchProblem } from '../../src/simulator/index.ts';
 import { startSim } from '../simulator/helpers.ts';
 

@@ -2,7 +2,9 @@
 // integer id, even when that entry is otherwise invalid or an unusable one is last on the page; a
 // full page with no such entry fails with a clear error instead of looping or skipping.
 import test from 'ava';
-import { ApiError, BatchesApi, fetchAllBatches } from '../../src/sources/batches/api.ts';
+import { ApiError } from '../../src/sources/batches/errors.ts';
+import { BatchesApi } from '../../src/sources/batches/api.ts';
+import { fetchAllBatches } from '../../src/sources/batches/paging.ts';
 import { page, QUICK, scriptedServer } from './batches-api-server.ts';
 
 const A = { id: 3, name: 'a', start_date: null, created_at: '2024-01-01T00:00:00.000Z' };

@@ -1,7 +1,8 @@
 // The bearer token: sent on every request when set; a 401/403 is an error that says the token was
 // refused (or is missing) without printing it, and is not retried. Other 4xx are not retried either.
 import test from 'ava';
-import { ApiError, BatchesApi } from '../../src/sources/batches/api.ts';
+import { ApiError } from '../../src/sources/batches/errors.ts';
+import { BatchesApi } from '../../src/sources/batches/api.ts';
 import { BATCH, json, page, QUICK, scriptedServer } from './batches-api-server.ts';
 
 const TOKEN = 'tok-9f8e7d6c5b4a';

@@ -7,6 +7,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import { Waker } from '../../src/runtime/index.ts';
 import { LogFollower } from '../../src/sources/log/follower.ts';
 import { readWholeLog } from '../../src/sources/log/whole.ts';
 import type { LogOffset } from '../../src/domain/offsets.ts';
@@ -24,6 +25,7 @@ function setup(t: import('ava').ExecutionContext) {
 /** A follower from `offset`; `got` collects students of completions, `rejected` the reasons. */
 function follow(log: string, offset: LogOffset | null) {
   const ac = new AbortController();
+  const waker = new Waker(ac.signal);
   const out = { got: [] as number[], rejected: [] as string[], offset: null as LogOffset | null, events: [] as string[] };
   const f = new LogFollower({ log, pollMs: 20, maxBatchBytes: 1 << 20, signal: ac.signal }, offset, {
     batch: async (b) => {
@@ -33,6 +35,8 @@ function follow(log: string, offset: LogOffset | null) {
     },
     log: (event) => void out.events.push(event),
     progress: () => {},
+    sleep: (ms) => waker.sleep(ms),
+    wake: () => waker.wake(),
   });
   const done = f.run();
   return { out, stop: async () => (ac.abort(), await done) };

@@ -11,6 +11,7 @@ import test from 'ava';
 import { Warehouse } from '../../src/storage/warehouse.ts';
 import { computeWarehouse } from '../../src/domain/aggregate.ts';
 import type { Batch, Student } from '../../src/domain/records.ts';
+import { peek } from './peek.ts';
 
 const NOW = '2024-01-01T00:00:00.000Z';
 
@@ -18,7 +19,7 @@ for (const seed0 of [1, 2, 3, 4, 5]) {
   test(`seed ${seed0}: consistent after every step, equal to the batch answer at the end`, async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-fuzz-'));
     t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const file = path.join(dir, 'w.db');
+    const file = path.join(dir, 'peek(w)');
     let seed = seed0;
     const rnd = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -60,14 +61,14 @@ for (const seed0 of [1, 2, 3, 4, 5]) {
         all.students.push(...pend.students);
         all.completions.push(...pend.completions);
       }
-      const broken = w.db
+      const broken = peek(w)
         .prepare(
           `SELECT b.id FROM batches b
            WHERE b.student_count != (SELECT count(*) FROM students s WHERE s.batch_id = b.id)
               OR b.qualified_students != (SELECT count(*) FROM students s WHERE s.batch_id = b.id AND s.completed >= ?)`,
         )
         .all(min);
-      const wrong = w.db
+      const wrong = peek(w)
         .prepare('SELECT s.id FROM students s WHERE s.completed != (SELECT count(DISTINCT lesson_id) FROM completions c WHERE c.student_id = s.id)')
         .all();
       if (broken.length > 0 || wrong.length > 0) {
@@ -76,8 +77,8 @@ for (const seed0 of [1, 2, 3, 4, 5]) {
       }
     }
     const expected = computeWarehouse({ ...all, minLessons: min });
-    t.deepEqual(w.db.prepare('SELECT id, name, start_date, created_at, student_count, qualified_students FROM batches ORDER BY id').all(), expected.batches);
-    t.is(w.db.prepare('SELECT count(*) FROM completions').pluck().get(), new Set(Array.from({ length: all.completions.length / 2 }, (_, i) => `${all.completions[2 * i]}/${all.completions[2 * i + 1]}`)).size, 'each pair stored once');
+    t.deepEqual(peek(w).prepare('SELECT id, name, start_date, created_at, student_count, qualified_students FROM batches ORDER BY id').all(), expected.batches);
+    t.is(peek(w).prepare('SELECT count(*) FROM completions').pluck().get(), new Set(Array.from({ length: all.completions.length / 2 }, (_, i) => `${all.completions[2 * i]}/${all.completions[2 * i + 1]}`)).size, 'each pair stored once');
     await w.close();
   });
 }

@@ -9,13 +9,14 @@ import Database from 'better-sqlite3';
 import { Warehouse } from '../../src/storage/warehouse.ts';
 import { WarehouseError } from '../../src/storage/errors.ts';
 import type { Batch, Student } from '../../src/domain/records.ts';
+import { peek } from './peek.ts';
 
 const NOW = '2024-06-01T00:00:00.000Z';
 
 function open(t: import('ava').ExecutionContext, min = 3, sources = 'test') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-wh-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'w.db');
+  const file = path.join(dir, 'peek(w)');
   const w = Warehouse.open(file, { minLessons: min, sources });
   t.teardown(() => w.close());
   return { w, file, dir };
@@ -32,8 +33,8 @@ function apply(w: Warehouse, fn: () => void) {
 
 /** Every batch's counts, and the same recomputed from scratch with SQL over students and completions. */
 function check(t: import('ava').ExecutionContext, w: Warehouse, min = 3) {
-  const stored = w.db.prepare('SELECT id, student_count, qualified_students FROM batches ORDER BY id').all();
-  const recomputed = w.db
+  const stored = peek(w).prepare('SELECT id, student_count, qualified_students FROM batches ORDER BY id').all();
+  const recomputed = peek(w)
     .prepare(
       `SELECT b.id,
         (SELECT count(*) FROM students s WHERE s.batch_id = b.id) AS student_count,
@@ -43,7 +44,7 @@ function check(t: import('ava').ExecutionContext, w: Warehouse, min = 3) {
     )
     .all(min);
   t.deepEqual(stored, recomputed);
-  const completed = w.db.prepare('SELECT id, completed, (SELECT count(*) FROM completions c WHERE c.student_id = s.id) AS n FROM students s').all() as { completed: number; n: number }[];
+  const completed = peek(w).prepare('SELECT id, completed, (SELECT count(*) FROM completions c WHERE c.student_id = s.id) AS n FROM students s').all() as { completed: number; n: number }[];
   for (const s of completed) t.is(s.completed, s.n);
   return stored as { id: number; student_count: number; qualified_students: number }[];
 }
@@ -60,8 +61,8 @@ test('late cases: completions before the student, students before the batch', (t
   const { w } = open(t);
   apply(w, () => w.applyCompletions([10, 1, 10, 2, 10, 3, 11, 7], NOW));
   apply(w, () => w.applyStudents([student(10, 1), student(11, 1), student(12, 2)], NOW));
-  t.is(w.db.prepare('SELECT count(*) FROM batches').pluck().get(), 0, 'students without their batch are stored, the batch is not invented');
-  t.is(w.db.prepare('SELECT completed FROM students WHERE id = 10').pluck().get(), 3);
+  t.is(peek(w).prepare('SELECT count(*) FROM batches').pluck().get(), 0, 'students without their batch are stored, the batch is not invented');
+  t.is(peek(w).prepare('SELECT completed FROM students WHERE id = 10').pluck().get(), 3);
   apply(w, () => w.applyBatches([batch(1), batch(2), batch(3)], NOW));
   t.deepEqual(check(t, w), [
     { id: 1, student_count: 2, qualified_students: 1 },
@@ -83,7 +84,7 @@ test('applying everything twice changes nothing', (t) => {
   apply(w, all);
   t.deepEqual(check(t, w), once);
   t.deepEqual(once, [{ id: 1, student_count: 1, qualified_students: 1 }]);
-  t.is(w.db.prepare('SELECT count(*) FROM rejected_records').pluck().get(), 1);
+  t.is(peek(w).prepare('SELECT count(*) FROM rejected_records').pluck().get(), 1);
 });
 
 test('a batch served again: the latest version wins, counts and updated_at kept when nothing changed', (t) => {
@@ -92,9 +93,9 @@ test('a batch served again: the latest version wins, counts and updated_at kept 
   apply(w, () => w.applyStudents([student(10, 1)], NOW));
   const later = '2024-06-02T00:00:00.000Z';
   apply(w, () => w.applyBatches([batch(1, 'old')], later));
-  t.is(w.db.prepare('SELECT updated_at FROM batches').pluck().get(), NOW, 'an identical re-serve is no change');
+  t.is(peek(w).prepare('SELECT updated_at FROM batches').pluck().get(), NOW, 'an identical re-serve is no change');
   apply(w, () => w.applyBatches([batch(1, 'new')], later));
-  t.deepEqual(w.db.prepare('SELECT name, student_count, updated_at FROM batches').get(), { name: 'new', student_count: 1, updated_at: later });
+  t.deepEqual(peek(w).prepare('SELECT name, student_count, updated_at FROM batches').get(), { name: 'new', student_count: 1, updated_at: later });
 });
 
 test('a rolled-back transaction leaves nothing, offsets included', (t) => {
@@ -103,7 +104,7 @@ test('a rolled-back transaction leaves nothing, offsets included', (t) => {
   w.applyBatches([batch(1)], NOW);
   w.setOffset('batches', { created_at: NOW, id: 1 }, NOW);
   w.rollback();
-  t.is(w.db.prepare('SELECT count(*) FROM batches').pluck().get(), 0);
+  t.is(peek(w).prepare('SELECT count(*) FROM batches').pluck().get(), 0);
   t.is(w.offset('batches'), null);
 });
 
@@ -157,8 +158,8 @@ test('after a rollback the in-memory completion set forgets what was rolled back
   t.is(w.applyCompletions([10, 1, 10, 2], NOW), 2);
   w.rollback();
   apply(w, () => t.is(w.applyCompletions([10, 1], NOW), 1, 'the rolled-back pair counts as new'));
-  t.is(w.db.prepare('SELECT completed FROM students WHERE id = 10').pluck().get(), 1);
-  t.is(w.db.prepare('SELECT count(*) FROM completions').pluck().get(), 1);
+  t.is(peek(w).prepare('SELECT completed FROM students WHERE id = 10').pluck().get(), 1);
+  t.is(peek(w).prepare('SELECT count(*) FROM completions').pluck().get(), 1);
 });
 
 test('a writer opened again loads the completions stored: a pair seen before is not counted again', (t) => {
@@ -169,5 +170,5 @@ test('a writer opened again loads the completions stored: a pair seen before is 
   t.teardown(() => w2.close());
   apply(w2, () => t.is(w2.applyCompletions([10, 3, 10, 4], NOW), 1));
   apply(w2, () => w2.applyStudents([student(10, 1)], NOW));
-  t.is(w2.db.prepare('SELECT completed FROM students WHERE id = 10').pluck().get(), 4);
+  t.is(peek(w2).prepare('SELECT completed FROM students WHERE id = 10').pluck().get(), 4);
 });

@@ -7,11 +7,12 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import got, { RequestError, TimeoutError } from 'got';
-import { apiErrors, shownUrl } from './errors.ts';
+import { apiErrors } from './errors.ts';
+import { apiBase, apiUrlProblem, withoutCredentials } from '../../domain/identity.ts';
+
+const shownUrl = (url: URL): string => withoutCredentials(url.href);
 import { parseJsonExact } from '../../domain/json-exact.ts';
 
-export { ApiError, type ApiErrorKind } from './errors.ts';
-export { fetchAllBatches, sinceFloor, type AllBatches } from './paging.ts';
 
 export interface RetryOptions {
   /** First backoff; doubled each retry up to maxMs, jittered to [half, whole]. */
@@ -61,7 +62,7 @@ export const MAX_RETRY_AFTER_MS = 300_000;
 /** Of an error answer's body, this much goes into the message. */
 const BODY_SNIPPET = 200;
 
-type Attempt = { page: Page } | { retry: string; kind: 'status' | 'transport'; status?: number; retryAfterMs?: number };
+type Attempt = { page: Page } | { retry: string; kind: 'status' | 'transport'; status?: number; code?: string; retryAfterMs?: number };
 
 export class BatchesApi {
   /** The endpoint as shown in messages (no credentials). */
@@ -77,14 +78,10 @@ export class BatchesApi {
   private readonly agent = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
   constructor(opts: BatchesApiOptions) {
-    let base: URL;
-    try {
-      base = new URL(opts.url);
-    } catch {
-      throw apiErrors.badUrl(opts.url);
-    }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw apiErrors.badUrl(shownUrl(base));
-    base.pathname = `${base.pathname.replace(/\/+$/, '')}/batches`;
+    const problem = apiUrlProblem(opts.url);
+    if (problem !== null) throw apiErrors.badUrl(problem);
+    const base = new URL(apiBase(opts.url));
+    base.pathname = `${apiBase(base.pathname)}/batches`;
     base.search = '';
     base.hash = '';
     this.endpoint = base;
@@ -107,7 +104,7 @@ export class BatchesApi {
       if (signal?.aborted) throw abortError(signal);
       const outcome = await this.attempt(url, shown, signal);
       if ('page' in outcome) return outcome.page;
-      if (attempt >= this.retry.limit) throw apiErrors.gaveUp(shown, this.retry.limit, outcome.retry, outcome.kind, outcome.status);
+      if (attempt >= this.retry.limit) throw apiErrors.gaveUp(shown, this.retry.limit, outcome.retry, outcome.kind, outcome.status, outcome.code);
       const backoff = this.backoffMs(attempt + 1);
       // Honoured as at least what was asked, plus jitter so that clients told the same do not
       // come back in step.
@@ -159,7 +156,8 @@ export class BatchesApi {
       });
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
-      return { retry: this.describe(err), kind: 'transport' };
+      const code = err instanceof RequestError ? err.code : undefined;
+      return { retry: this.describe(err), kind: 'transport', ...(code === undefined ? {} : { code }) };
     }
     const status = res.statusCode;
     if (status === 200) return { page: parsePage(res.body, shown, (text) => this.scrub(text)) };

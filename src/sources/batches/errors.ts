@@ -18,31 +18,23 @@ export class ApiError extends Error {
     readonly kind: ApiErrorKind,
     /** The HTTP status of the last answer, when there was one. */
     readonly status?: number,
+    /** For `transport`: the socket's error code (ECONNREFUSED, ...), when there was one. */
+    readonly code?: string,
   ) {
     super(message);
   }
 }
 
-/** The URL as it may be shown: user name and password removed. */
-export function shownUrl(url: URL): string {
-  if (url.username === '' && url.password === '') return url.href;
-  const copy = new URL(url.href);
-  copy.username = '';
-  copy.password = '';
-  return copy.href;
-}
-
 export const apiErrors = {
-  badUrl: (url: string) =>
-    new ApiError(`the batches API URL '${url}' is not an http:// or https:// URL (for example http://127.0.0.1:4010)`, 'status'),
+  badUrl: (problem: string) => new ApiError(`the batches API URL ${problem}`, 'status'),
   tokenRefused: (url: string, status: number) =>
     new ApiError(`${url} refused the API token (${status}): check --api-token or BATCHBOARD_API_TOKEN`, 'auth', status),
   tokenMissing: (url: string, status: number) =>
     new ApiError(`${url} requires an API token (${status}): set --api-token or BATCHBOARD_API_TOKEN`, 'auth', status),
   status: (url: string, status: number, body: string) =>
     new ApiError(`${url} answered ${status}${body === '' ? '' : `: ${body}`}`, 'status', status),
-  gaveUp: (url: string, retries: number, last: string, kind: 'status' | 'transport', status?: number) =>
-    new ApiError(`${url} still failing after ${retries} retries: ${last}`, kind, status),
+  gaveUp: (url: string, retries: number, last: string, kind: 'status' | 'transport', status?: number, code?: string) =>
+    new ApiError(`${url} still failing after ${retries} retries: ${last}`, kind, status, code),
   notJson: (url: string, why: string) => new ApiError(`${url} answered 200 with a body that is not JSON (${why})`, 'body', 200),
   wrongShape: (url: string, why: string) =>
     new ApiError(`${url} answered 200 with JSON not of the contract's shape {"batches": [...], "has_more": true|false}: ${why}`, 'body', 200),

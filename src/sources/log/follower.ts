@@ -13,7 +13,6 @@ import {
   currentIdentity, fileKey, headMatches, listLog, openLogFile, readHead, sameFile, toOffset, type LogFile, type OpenFile,
 } from './files.ts';
 
-export { readWholeLog, type WholeLog } from './whole.ts';
 
 /** How long a rotated file that ends mid-line is watched for the rest of that line. */
 const ROTATION_GRACE_MS = 1000;
@@ -36,6 +35,9 @@ export interface FollowerHooks {
   batch(b: FollowBatch): Promise<void>;
   log(event: string, fields: Record<string, unknown>): void;
   progress(p: { file: string; pos: number; lagBytes: number }): void;
+  /** Waits until wake(), the stop, or `ms` (the polling fallback beside fs.watch). */
+  sleep(ms: number): Promise<unknown>;
+  wake(): void;
 }
 
 export class LogFollower {
@@ -51,10 +53,7 @@ export class LogFollower {
   /** Bytes in the files newer than the current one, when it is not PATH. */
   private newerBytes = 0;
   private lastSent = '';
-  private dirty = true;
-  private wake: (() => void) | null = null;
   private watcher: FSWatcher | null = null;
-  private timer: NodeJS.Timeout | null = null;
   private waitingLogged = false;
   /** When the open file was first seen renamed away while ending mid-line. */
   private rotatedAt: number | null = null;
@@ -71,13 +70,7 @@ export class LogFollower {
   /** Follows the log until the signal aborts; closes everything on the way out. */
   async run(): Promise<void> {
     const { signal, log } = this.o;
-    const kick = (): void => {
-      this.dirty = true;
-      const w = this.wake;
-      this.wake = null;
-      w?.();
-    };
-    signal.addEventListener('abort', kick, { once: true });
+    const kick = (): void => this.hooks.wake();
     const name = basename(log);
     try {
       // The directory, not the file: a rotation replaces the file, and a watch on it would go deaf.
@@ -92,29 +85,21 @@ export class LogFollower {
     } catch (err) {
       this.hooks.log('log.watch_failed', { log, error: (err as Error).message, fallback: `polling every ${this.o.pollMs} ms` });
     }
-    // Polling as well: watch events can be missed (network file systems, a full inotify queue).
-    this.timer = setInterval(kick, this.o.pollMs);
     try {
       while (!signal.aborted) {
-        if (this.dirty) {
-          this.dirty = false;
-          try {
-            await this.catchUp();
-            this.problem = '';
-          } catch (err) {
-            // A file that cannot be read now (permissions, I/O): said once, tried again at the next wake.
-            if (typeof (err as NodeJS.ErrnoException).syscall !== 'string') throw err;
-            if ((err as Error).message !== this.problem) this.hooks.log('log.unreadable', { log, error: (err as Error).message });
-            this.problem = (err as Error).message;
-          }
-          continue;
+        try {
+          await this.catchUp();
+          this.problem = '';
+        } catch (err) {
+          // A file that cannot be read now (permissions, I/O): said once, tried again at the next wake.
+          if (typeof (err as NodeJS.ErrnoException).syscall !== 'string') throw err;
+          if ((err as Error).message !== this.problem) this.hooks.log('log.unreadable', { log, error: (err as Error).message });
+          this.problem = (err as Error).message;
         }
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
+        // Woken by fs.watch, else polled: watch events can be missed (network file systems, a full inotify queue).
+        await this.hooks.sleep(this.o.pollMs);
       }
     } finally {
-      signal.removeEventListener('abort', kick);
       this.close();
     }
   }
@@ -122,8 +107,6 @@ export class LogFollower {
   close(): void {
     this.watcher?.close();
     this.watcher = null;
-    if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
     if (this.cur !== null) closeSync(this.cur.fd);
     this.cur = null;
   }

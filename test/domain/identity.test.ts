@@ -1,7 +1,7 @@
 // What a warehouse records as its sources (and shows in the "built from other sources" error)
 // never holds credentials given in the API URL.
 import test from 'ava';
-import { sourcesId, withoutCredentials } from '../../src/cli/flags.ts';
+import { sourcesId, withoutCredentials } from '../../src/domain/identity.ts';
 
 test('credentials in the API URL are neither stored nor shown', (t) => {
   const id = sourcesId({ api: 'http://ann:s3cret@127.0.0.1:4010/', students: 'a.db', log: 'b.log' });

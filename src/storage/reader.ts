@@ -1,0 +1,102 @@
+// Reading the warehouse without writing it: `top`, `verify`, the demo's status line (and later
+// the web page) open it read-only, at any time, also while a supervisor writes it (WAL readers
+// see one committed state).
+import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { BatchRow, StudentRow } from '../domain/aggregate.ts';
+import type { SourceName } from '../domain/records.ts';
+import { inspectWarehouse } from './schema.ts';
+import { WarehouseError } from './errors.ts';
+
+export type RejectedCounts = Record<SourceName, number>;
+
+export interface WarehouseContents {
+  /** By id ascending. */
+  batches: BatchRow[];
+  /** By id ascending. */
+  students: StudentRow[];
+  rejected: RejectedCounts;
+}
+
+export interface LeaderRow {
+  id: number;
+  name: string;
+  qualified_students: number;
+}
+
+export class WarehouseReader {
+  private constructor(
+    readonly path: string,
+    private readonly db: Database.Database,
+  ) {}
+
+  /**
+   * Opens an existing warehouse read-only. Throws WarehouseError naming the path when it is missing,
+   * not SQLite, or not a batchboard warehouse of this schema version; the file is not changed.
+   */
+  static open(path: string): WarehouseReader {
+    if (!existsSync(path)) throw new WarehouseError(`warehouse ${path} does not exist (name an existing one with --warehouse)`);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 5000');
+    } catch (err) {
+      throw new WarehouseError(`cannot open warehouse ${path}: ${(err as Error).message}`);
+    }
+    try {
+      inspectWarehouse(db, path, 'reads');
+      return new WarehouseReader(path, db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /** A value of the warehouse's meta table (what it was built from, its minimum of lessons, ...). */
+  meta(key: string): string | undefined {
+    return this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
+  }
+
+  /** The minimum of lessons the warehouse was built with, if it records one. */
+  minLessons(): number | undefined {
+    const v = this.meta('min_lessons');
+    return v === undefined ? undefined : Number(v);
+  }
+
+  /** CONTRACTS §4's leaderboard query, as written there. */
+  leaderboard(limit: number): LeaderRow[] {
+    return this.db.prepare('SELECT id, name, qualified_students FROM batches ORDER BY qualified_students DESC, id LIMIT ?').all(limit) as LeaderRow[];
+  }
+
+  /** Everything `verify` compares, read in one read transaction: one committed state. */
+  contents(): WarehouseContents {
+    return this.db.transaction(() => ({
+      batches: this.db
+        .prepare('SELECT id, name, start_date, created_at, student_count, qualified_students FROM batches ORDER BY id')
+        .all() as BatchRow[],
+      students: this.db.prepare('SELECT id, name, email, batch_id, created_at, completed FROM students ORDER BY id').all() as StudentRow[],
+      rejected: rejectedCounts(this.db),
+    }))();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens `path` read-only, runs `fn`, closes. */
+export function readWarehouse<T>(path: string, fn: (r: WarehouseReader) => T): T {
+  const r = WarehouseReader.open(path);
+  try {
+    return fn(r);
+  } finally {
+    r.close();
+  }
+}
+
+export function rejectedCounts(db: Database.Database): RejectedCounts {
+  const out: RejectedCounts = { batches: 0, students: 0, test_runs: 0 };
+  const rows = db.prepare('SELECT source, count(*) AS n FROM rejected_records GROUP BY source').all() as { source: string; n: number }[];
+  for (const r of rows) if (Object.hasOwn(out, r.source)) out[r.source as SourceName] = r.n;
+  return out;
+}

@@ -1,0 +1,54 @@
+// The warehouse writer's statements, prepared once per connection. Only storage/ writes SQL for
+// the warehouse.
+import type Database from 'better-sqlite3';
+
+/** Rows per multi-row INSERT of completions (SQLite's default limit is 32,766 parameters). */
+export const INSERT_ROWS = 64;
+
+export const RECOUNT_QUALIFIED = `
+UPDATE batches SET
+  qualified_students = (SELECT count(*) FROM students s WHERE s.batch_id = batches.id AND s.completed >= @min),
+  updated_at = @now
+WHERE qualified_students != (SELECT count(*) FROM students s WHERE s.batch_id = batches.id AND s.completed >= @min)`;
+
+export function prepare(db: Database.Database) {
+  return {
+    begin: db.prepare('BEGIN'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    batchById: db.prepare('SELECT name, start_date, created_at FROM batches WHERE id = ?'),
+    countsOfBatch: db.prepare('SELECT count(*) AS n, coalesce(sum(completed >= ?), 0) AS q FROM students WHERE batch_id = ?'),
+    insertBatch: db.prepare(
+      'INSERT INTO batches (id, name, start_date, created_at, student_count, qualified_students, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    updateBatch: db.prepare('UPDATE batches SET name = ?, start_date = ?, created_at = ?, updated_at = ? WHERE id = ?'),
+    insertStudent: db.prepare('INSERT OR IGNORE INTO students (id, name, email, batch_id, created_at, completed) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertStudentRow: db.prepare('INSERT INTO students (id, name, email, batch_id, created_at, completed) VALUES (?, ?, ?, ?, ?, ?)'),
+    addStudentToBatch: db.prepare(
+      'UPDATE batches SET student_count = student_count + 1, qualified_students = qualified_students + ?, updated_at = ? WHERE id = ?',
+    ),
+    insertCompletion: db.prepare('INSERT INTO completions (student_id, lesson_id) VALUES (?, ?)'),
+    insertCompletions: db.prepare(`INSERT INTO completions (student_id, lesson_id) VALUES ${Array(INSERT_ROWS).fill('(?, ?)').join(', ')}`),
+    countCompletions: db.prepare('SELECT count(*) FROM completions'),
+    allCompletions: db.prepare('SELECT student_id, lesson_id FROM completions'),
+    setCompleted: db.prepare('UPDATE students SET completed = ? WHERE id = ?'),
+    studentBatches: db.prepare('SELECT id, batch_id FROM students'),
+    bumpQualified: db.prepare('UPDATE batches SET qualified_students = qualified_students + 1, updated_at = ? WHERE id = ?'),
+    insertRejected: db.prepare('INSERT OR IGNORE INTO rejected_records (source, reason, raw, seen_at, key) VALUES (?, ?, ?, ?, ?)'),
+    setOffset: db.prepare('INSERT OR REPLACE INTO offsets (source, value, updated_at) VALUES (?, ?, ?)'),
+    getOffset: db.prepare('SELECT value FROM offsets WHERE source = ?'),
+    knownStudentIds: db.prepare(
+      // A rejected id past ±2^53 is no number the StudentWatcher counts with: left out, not rounded in.
+      `SELECT id FROM students UNION ALL SELECT CAST(key AS INTEGER) AS id FROM rejected_records
+       WHERE source = 'students' AND CAST(key AS INTEGER) BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`,
+    ),
+    counts: db.prepare(
+      `SELECT (SELECT count(*) FROM batches) AS batches, (SELECT count(*) FROM students) AS students,
+              (SELECT count(*) FROM completions) AS completions, (SELECT count(*) FROM rejected_records) AS rejected`,
+    ),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+  };
+}
+
+export type Statements = ReturnType<typeof prepare>;
