@@ -1,5 +1,6 @@
 // Reading the whole log once, for `rebuild`: PATH.N … PATH.1, then PATH, through the same
 // LineReader as the LogTailer, so that both find the same runs and the same rejected keys.
+// Compressed rotated files (PATH.N.gz) are decompressed as streams and fed to it.
 import { closeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -8,6 +9,7 @@ import type { Rejected } from '../../domain/records.ts';
 import { SourceError } from '../errors.ts';
 import { LineReader, PairSet } from './lines.ts';
 import { listLog, openLogFile, readHead, toOffset, type LogFile, type OpenFile } from './files.ts';
+import { decompressed } from './content.ts';
 
 export interface WholeLog {
   /** Completion pairs [student_id, lesson_id, ...], each once. */
@@ -21,8 +23,9 @@ export interface WholeLog {
 const WHOLE_READ_BYTES = 1 << 20;
 
 /**
- * For `rebuild`: PATH.N … PATH.1, then PATH, each once from its start, parsed as the LogTailer
- * parses. Throws a SourceError naming the log when there is nothing to read.
+ * For `rebuild`: PATH.N … PATH.1, then PATH, each once from its start (a compressed one
+ * decompressed), parsed as the LogTailer parses. Throws a SourceError naming the log when there is
+ * nothing to read, or naming a compressed file that cannot be decompressed.
  */
 export async function readWholeLog(path: string): Promise<WholeLog> {
   // A rotation between listing and opening renames a file: list and read again.
@@ -62,10 +65,22 @@ async function readOnce(path: string): Promise<WholeLog | null> {
     if (file === null) return null;
     try {
       reader.reset(file, 0);
-      for (let reads = 1; reader.readSome(file.fd) > 0; reads++) {
-        drain();
-        // A long read stays polite to whatever else runs on this thread.
-        if (reads % 64 === 0) await yieldToLoop();
+      if (file.gz) {
+        try {
+          // Each chunk is a turn of the event loop already: no yield needed.
+          for await (const chunk of decompressed(file, 1 << 20)) {
+            reader.feed(chunk);
+            drain();
+          }
+        } catch (err) {
+          throw new SourceError(`cannot read the log file ${f.path}: ${(err as Error).message}`);
+        }
+      } else {
+        for (let reads = 1; reader.readSome(file.fd) > 0; reads++) {
+          drain();
+          // A long read stays polite to whatever else runs on this thread.
+          if (reads % 64 === 0) await yieldToLoop();
+        }
       }
       if (f.path === path) {
         offset = toOffset(file, reader.pos, readHead(file.fd));
