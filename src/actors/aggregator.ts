@@ -127,6 +127,8 @@ export default defineActor<ToAggregator, ToSource>({
             if (now === null) return;
             applied.completions += w.applyCompletions(msg.completions, now);
             applied.runs += msg.runs;
+            // Log history the log no longer holds, in the same transaction as these runs and their offset.
+            if (msg.lost !== undefined) w.recordLost(msg.lost, now);
             if (oldestReadAt === 0 || msg.readAt < oldestReadAt) oldestReadAt = msg.readAt;
             return settle({ type: 'committed', source: 'test_runs', session: msg.session, offset: msg.offset }, msg.rejected, now, msg.runs);
           }

@@ -15,7 +15,9 @@
 // wake-up finds a few hundred KB, so a line waits for the next fs.watch event, not for a batch to
 // fill. `await ctx.send` holds the reading while the Aggregator's mailbox is full.
 import { defineSource } from './source.ts';
-import { LogFollower } from '../sources/log/follower.ts';
+import { LogFollower, type FollowerHooks } from '../sources/log/follower.ts';
+import type { LogOffset } from '../domain/offsets.ts';
+import type { LostLog } from '../storage/history.ts';
 
 export interface LogTailerArgs {
   /** Path of test_runs.log; its rotated files (PATH.1, ...) sit beside it. */
@@ -40,23 +42,59 @@ export default defineSource({
     return {
       async run(from) {
         ctx.log('log.resumed', { log: args.log, offset: from.offset });
-        follower = new LogFollower({ ...args, signal: ctx.signal }, from.offset, {
+        // --- lost history (storage/history.ts): lines read that the log no longer holds ---
+        /** The offset last sent (or resumed from): it names the file a loss was seen in, and a loss sent alone carries it. */
+        let last: LogOffset | null = from.offset;
+        /** Losses the follower reported, not sent yet: they go with the next message. */
+        let lost: LostLog[] = [];
+        /** A message carrying losses alone, being sent: the next send waits for it, so messages keep their order. */
+        let sending: Promise<void> | null = null;
+        const takeLost = (): { lost?: LostLog[] } => {
+          if (lost.length === 0) return {};
+          const taken = lost;
+          lost = [];
+          return { lost: taken };
+        };
+        /** Losses with no message to ride on (the follower is caught up): sent alone, offset unchanged. */
+        const sendLostAlone = (): void => {
+          if (lost.length === 0 || last === null || sending !== null) return;
+          const p = ctx.send({ type: 'runs', completions: new Float64Array(0), runs: 0, rejected: [], offset: last, readAt: Date.now(), ...takeLost() });
+          sending = p.then(() => {
+            sending = null;
+          });
+          sending.catch(() => {}); // thrown where the next batch or sleep awaits it, as a batch's failed send is
+        };
+        // --- end lost history ---
+        const hooks: FollowerHooks & { lost(l: Omit<LostLog, 'key'>): void } = {
           async batch(b) {
+            await sending;
             const { completions } = b;
             await ctx.send(
-              { type: 'runs', completions, runs: b.runs, rejected: b.rejected, offset: b.offset, readAt: b.readAt },
+              { type: 'runs', completions, runs: b.runs, rejected: b.rejected, offset: b.offset, readAt: b.readAt, ...takeLost() },
               [completions.buffer as ArrayBuffer],
             );
+            last = b.offset;
             ctx.counted(b.runs, b.rejected.length);
+          },
+          // The same loss seen again (reported before a crash, not committed, seen again) is one row:
+          // the key names it by the file identity last sent, which a re-read from the stored offset repeats.
+          lost(l) {
+            const at = last === null ? '' : `@${last.dev}:${last.ino}:${last.head}`;
+            lost.push({ reason: l.reason, file: l.file, pos: l.pos, key: `${l.reason}:${l.file}:${l.pos}${at}` });
           },
           log: (event, fields) => ctx.log(event, fields),
           progress: (p) => {
             ctx.position(p.pos, p.lagBytes);
             ctx.publish({ file: p.file });
+            sendLostAlone();
           },
-          sleep: (ms) => ctx.sleep(ms),
+          sleep: async (ms) => {
+            await sending;
+            return ctx.sleep(ms);
+          },
           wake: () => ctx.wake(),
-        });
+        };
+        follower = new LogFollower({ ...args, signal: ctx.signal }, from.offset, hooks);
         await follower.run();
       },
       stop() {

@@ -7,6 +7,7 @@
 // after the new one was told where to resume, and move the stored offset back.
 import type { Batch, Rejected, SourceName, Student } from '../domain/records.ts';
 import type { BatchCursor, LogOffset, StudentOffset } from '../domain/offsets.ts';
+import type { LostLog } from '../storage/history.ts';
 
 export const ACTORS = { aggregator: 'Aggregator', batches: 'BatchFetcher', students: 'StudentWatcher', test_runs: 'LogTailer' } as const;
 export type ActorName = (typeof ACTORS)[keyof typeof ACTORS];
@@ -49,6 +50,12 @@ export interface RunsMsg {
   offset: LogOffset;
   /** Date.now() when the newest of these lines was read: for the freshness counters. */
   readAt: number;
+  /**
+   * Lines read before they were gone from the log (a truncation after them, a rotated file deleted
+   * before it was read whole), stored with this message's records and offset (storage/history.ts);
+   * a message can carry these alone, with no runs and the offset already sent.
+   */
+  lost?: LostLog[];
 }
 
 export type ToAggregator = Hello | BatchesMsg | StudentsMsg | RunsMsg;

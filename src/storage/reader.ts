@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { BatchRow, StudentRow } from '../domain/aggregate.ts';
 import type { SourceName } from '../domain/records.ts';
 import { inspectWarehouse } from './schema.ts';
+import { readLost, type LostHistory } from './history.ts';
 import { WarehouseError } from './errors.ts';
 
 export type RejectedCounts = Record<SourceName, number>;
@@ -32,7 +33,8 @@ export class WarehouseReader {
 
   /**
    * Opens an existing warehouse read-only. Throws WarehouseError naming the path when it is missing,
-   * not SQLite, or not a batchboard warehouse of this schema version; the file is not changed.
+   * not SQLite, or not a batchboard warehouse of this schema version (or an older one it migrates
+   * from, read as it is); the file is not changed.
    */
   static open(path: string): WarehouseReader {
     if (!existsSync(path)) throw new WarehouseError(`warehouse ${path} does not exist (name an existing one with --warehouse)`);
@@ -77,6 +79,14 @@ export class WarehouseReader {
       students: this.db.prepare('SELECT id, name, email, batch_id, created_at, completed FROM students ORDER BY id').all() as StudentRow[],
       rejected: rejectedCounts(this.db),
     }))();
+  }
+
+  /**
+   * Log history the log no longer holds (storage/history.ts), oldest first: what `verify` names when
+   * the warehouse differs from the sources. Empty in a warehouse of schema version 1.
+   */
+  lostHistory(): LostHistory[] {
+    return readLost(this.db);
   }
 
   close(): void {

@@ -15,7 +15,8 @@ const CR = 0x0d;
 /** A partial line longer than this can only end as a line over MAX_LINE_BYTES, even with a \r. */
 const CARRY_MAX = MAX_LINE_BYTES + 1;
 const TOO_LONG = `line over ${MAX_LINE_BYTES} bytes`;
-const PACK = 2 ** 21;
+/** A pair packs into one double as student * PACK + lesson (student < 2^32, lesson < 2^21): exact. */
+export const PACK = 2 ** 21;
 const PACK_STUDENTS = 2 ** 32;
 
 /**
@@ -47,6 +48,22 @@ export class PairSet {
 
   get size(): number {
     return this.n + (this.odd?.size ?? 0);
+  }
+
+  /**
+   * The packed keys (student * PACK + lesson), ascending, each once, and the pairs that do not
+   * pack; empties the set. For merging sets cheaply: keys of several sets merge by a sort.
+   */
+  takeKeys(): { keys: Float64Array; odd: [number, number][] } {
+    const sorted = this.keys.subarray(0, this.n).sort();
+    let u = 0;
+    for (let i = 0; i < sorted.length; i++) if (u === 0 || sorted[i] !== sorted[u - 1]) sorted[u++] = sorted[i]!;
+    const keys = sorted.slice(0, u);
+    const odd = [...(this.odd?.values() ?? [])];
+    this.n = 0;
+    this.odd = null;
+    if (this.keys.length > 1 << 16) this.keys = new Float64Array(4096);
+    return { keys, odd };
   }
 
   /** The pairs [student, lesson, ...], each once, and empties the set. */
@@ -162,11 +179,23 @@ export class LineReader {
     return batch;
   }
 
-  /** Reads once at readPos and parses what completes; returns the bytes read (0: end of file). */
-  readSome(fd: number): number {
-    const n = readSync(fd, this.buf, this.carry, this.maxRead, this.readPos);
+  /** Reads once at readPos (at most `limit` bytes) and parses what completes; returns the bytes read (0: end of file). */
+  readSome(fd: number, limit = this.maxRead): number {
+    const n = readSync(fd, this.buf, this.carry, Math.min(limit, this.maxRead), this.readPos);
     if (n > 0) this.parse(this.carry + n, n);
     return n;
+  }
+
+  /**
+   * The next bytes of the file from a stream (a decompressed .gz file), as if read at readPos: parses
+   * what completes. Any size; taken `maxRead` bytes at a time.
+   */
+  feed(chunk: Uint8Array): void {
+    for (let at = 0; at < chunk.length; at += this.maxRead) {
+      const piece = chunk.subarray(at, Math.min(chunk.length, at + this.maxRead));
+      this.buf.set(piece, this.carry);
+      this.parse(this.carry + piece.length, piece.length);
+    }
   }
 
   /** A line begun and not ended yet (no \n read after it). */

@@ -1,0 +1,134 @@
+// The warehouse remembers log history the sources no longer hold (storage/history.ts): each loss
+// once per key, in the transaction of the records it came with; `rebuild` empties it. Schema
+// version 2 added the table: the writer migrates a version-1 warehouse, the read-only reader reads
+// one as it is (no history), and a newer version is refused by both.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import Database from 'better-sqlite3';
+import { Warehouse } from '../../src/storage/warehouse.ts';
+import { WarehouseReader, readWarehouse } from '../../src/storage/reader.ts';
+import { SCHEMA_VERSION } from '../../src/storage/schema.ts';
+import type { LostLog } from '../../src/storage/history.ts';
+
+const NOW = '2024-06-01T00:00:00.000Z';
+const LATER = '2024-06-02T00:00:00.000Z';
+const OFFSET = { dev: 1, ino: 2, pos: 300, head: 'eyJpZCI6' };
+
+const truncated: LostLog = { reason: 'truncated', file: 'test_runs.log', pos: 12_345, key: 'truncated:test_runs.log:12345@1:2:eyJpZCI6' };
+const deleted: LostLog = { reason: 'deleted', file: 'test_runs.log.1', pos: 678, key: 'deleted:test_runs.log.1:678@1:3:eyJpZCI6' };
+
+function dir(t: import('ava').ExecutionContext): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-history-'));
+  t.teardown(() => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+const sha = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** A warehouse as batchboard's schema version 1 left it: no log_history, schema_version 1. */
+async function versionOne(file: string): Promise<void> {
+  const w = Warehouse.open(file, { minLessons: 3, sources: 'test' });
+  w.begin();
+  w.applyBatches([{ id: 7, name: 'nyc-web-040124', start_date: null, created_at: NOW }], NOW);
+  w.applyStudents([{ id: 1, name: 'Ada', email: null, batch_id: 7, created_at: NOW }], NOW);
+  w.applyCompletions([1, 1, 1, 2, 1, 3], NOW);
+  w.commit();
+  await w.close();
+  const db = new Database(file);
+  db.exec("DROP TABLE log_history; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
+test('losses are stored once per key, in the transaction of the records they came with', async (t) => {
+  const file = path.join(dir(t), 'w.db');
+  const w = Warehouse.open(file, { minLessons: 3, sources: 'test' });
+  t.teardown(() => w.close());
+
+  // Rolled back with the records: nothing stored.
+  w.begin();
+  w.applyCompletions([1, 1], NOW);
+  t.is(w.recordLost([truncated], NOW), 1);
+  w.setOffset('test_runs', OFFSET, NOW);
+  w.rollback();
+  t.deepEqual(readWarehouse(file, (r) => r.lostHistory()), []);
+
+  w.begin();
+  t.is(w.recordLost([truncated, deleted], NOW), 2);
+  w.setOffset('test_runs', OFFSET, NOW);
+  w.commit();
+  // Reported again (after a restart, say): the same rows, the first time seen kept.
+  w.begin();
+  t.is(w.recordLost([deleted, truncated], LATER), 0);
+  t.is(w.recordLost([], LATER), 0);
+  w.commit();
+
+  t.deepEqual(readWarehouse(file, (r) => r.lostHistory()), [
+    { reason: 'truncated', file: 'test_runs.log', pos: 12_345, seen_at: NOW },
+    { reason: 'deleted', file: 'test_runs.log.1', pos: 678, seen_at: NOW },
+  ]);
+});
+
+test('rebuild (replaceAll) empties the history: the sources are all it holds now', async (t) => {
+  const file = path.join(dir(t), 'w.db');
+  const w = Warehouse.open(file, { minLessons: 3, sources: 'test' });
+  t.teardown(() => w.close());
+  w.begin();
+  w.recordLost([truncated], NOW);
+  w.commit();
+  t.is(readWarehouse(file, (r) => r.lostHistory()).length, 1);
+  const empty = { batches: [], students: [], completions: { size: 0, forEach: () => {} } };
+  w.replaceAll(empty, { batches: null, students: { hwm: 0 }, test_runs: null }, []);
+  t.deepEqual(readWarehouse(file, (r) => r.lostHistory()), []);
+});
+
+test('a version-1 warehouse: read as it is by the reader (no history), migrated by the writer', async (t) => {
+  t.is(SCHEMA_VERSION, 2);
+  const file = path.join(dir(t), 'w.db');
+  await versionOne(file);
+  const before = sha(file);
+
+  // The read-only reader: accepted, no history, the rest read as before, the file unchanged.
+  const r = WarehouseReader.open(file);
+  t.deepEqual(r.lostHistory(), []);
+  t.deepEqual(r.contents().students.map((s) => [s.id, s.completed]), [[1, 3]]);
+  t.deepEqual(r.leaderboard(1), [{ id: 7, name: 'nyc-web-040124', qualified_students: 1 }]);
+  r.close();
+  t.is(sha(file), before, 'the reader changed nothing');
+
+  // The writer: creates the table and sets the version, keeping every row.
+  const w = Warehouse.open(file, { minLessons: 3, sources: 'test' });
+  t.teardown(() => w.close());
+  t.is(w.meta('schema_version'), '2');
+  w.begin();
+  t.is(w.recordLost([truncated], NOW), 1);
+  w.commit();
+  const db = new Database(file, { readonly: true });
+  t.teardown(() => db.close());
+  t.deepEqual(db.prepare('SELECT id, completed FROM students').all(), [{ id: 1, completed: 3 }]);
+  t.deepEqual(db.prepare('SELECT reason, file, pos, seen_at, key FROM log_history').all(), [{ ...truncated, seen_at: NOW }]);
+  t.deepEqual(readWarehouse(file, (x) => x.lostHistory()), [{ reason: 'truncated', file: 'test_runs.log', pos: 12_345, seen_at: NOW }]);
+});
+
+test('a version-1 warehouse of other sources is refused before the migration: left byte for byte', async (t) => {
+  const file = path.join(dir(t), 'w.db');
+  await versionOne(file);
+  const before = sha(file);
+  t.throws(() => Warehouse.open(file, { minLessons: 3, sources: 'other' }), { message: /was built from other sources/ });
+  t.is(sha(file), before);
+});
+
+test('a newer schema version is refused by the writer and the reader alike', async (t) => {
+  const file = path.join(dir(t), 'w.db');
+  await versionOne(file);
+  const db = new Database(file);
+  db.exec(`UPDATE meta SET value = '${SCHEMA_VERSION + 1}' WHERE key = 'schema_version'`);
+  db.close();
+  const before = sha(file);
+  t.throws(() => WarehouseReader.open(file), { message: `warehouse ${file} has schema version ${SCHEMA_VERSION + 1}; this batchboard reads version ${SCHEMA_VERSION}` });
+  t.throws(() => Warehouse.open(file, { minLessons: 3, sources: 'test' }), { message: /has schema version 3; this batchboard writes version 2/ });
+  t.is(sha(file), before);
+});
