@@ -9,8 +9,10 @@ import { BatchesApi } from '../sources/batches/api.ts';
 import { ApiError } from '../sources/batches/errors.ts';
 import { fetchAllBatches } from '../sources/batches/paging.ts';
 import { SourceError } from '../sources/errors.ts';
-import { readWholeLog } from '../sources/log/whole.ts';
+import { PACK } from '../sources/log/lines.ts';
+import { pairsOf, scanLog, type ScanOptions } from './scan/scan.ts';
 import { readAllStudents } from '../sources/students/reader.ts';
+import { listLog } from '../sources/log/files.ts';
 
 const API_TIMEOUT_MS = 30_000;
 
@@ -29,6 +31,8 @@ export interface SourcesRead {
   offsets: Offsets;
   /** Valid test runs read, completing or not. */
   runs: number;
+  /** Bytes of log read. */
+  bytes: number;
 }
 
 /**
@@ -36,27 +40,37 @@ export interface SourcesRead {
  * read first: a missing one fails at once, before any wait on the API. A source that cannot be read
  * is a SourceError or an ApiError naming it (never the token).
  */
-export async function readAndCompute(o: SourcesToRead, minLessons: number): Promise<SourcesRead> {
+export async function readAndCompute(o: SourcesToRead, minLessons: number, progress?: ScanOptions['progress']): Promise<SourcesRead> {
   if (!existsSync(o.students)) throw new SourceError(`students database ${o.students} does not exist`);
-  // PATH alone may be missing for a moment, between a rotation's rename and the new file.
-  if (!existsSync(o.log) && !existsSync(`${o.log}.1`)) {
+  // PATH alone may be missing for a while: between a rotation's rename and the new file, or with
+  // logrotate's `nocreate` (then only PATH.1 or PATH.1.gz is there).
+  if (!existsSync(o.log) && listLog(o.log).length === 0) {
     throw new SourceError(`log ${o.log} does not exist, nor any rotated file (${basename(o.log)}.1, ...) beside it`);
   }
-  const students = await step(`students database ${o.students}`, async () => readAllStudents(o.students));
-  const log = await step(`log ${o.log}`, () => readWholeLog(o.log));
+  // The three at once: the log on the scan's threads, the API's pages and the students table here.
   const api = new BatchesApi({ url: o.api, ...(o.token === undefined ? {} : { token: o.token }), timeoutMs: API_TIMEOUT_MS });
-  let fetched;
+  const scanned = step(`log ${o.log}`, () => scanLog(o.log, progress === undefined ? {} : { progress }));
+  const pages = step(`batches API ${api.url}`, () => fetchAllBatches(api, o.since === undefined ? {} : { since: o.since }));
+  // Neither may be left unobserved should another fail first.
+  scanned.catch(() => {});
+  pages.catch(() => {});
+  let students, log, fetched;
   try {
-    fetched = await step(`batches API ${api.url}`, () => fetchAllBatches(api, o.since === undefined ? {} : { since: o.since }));
+    students = await step(`students database ${o.students}`, () => readAllStudents(o.students));
+    log = await scanned;
+    fetched = await pages;
   } finally {
     api.close();
   }
-  const computed = computeWarehouse({ batches: fetched.batches, students: students.students, completions: log.completions, minLessons });
+  // Ids that do not pack (rare) take the general computation.
+  const completions = log.odd.length === 0 ? { keys: log.keys, pack: PACK } : pairsOf(log);
+  const computed = computeWarehouse({ batches: fetched.batches, students: students.students, completions, minLessons });
   return {
     computed,
     rejected: [...fetched.rejected, ...students.rejected, ...log.rejected],
     offsets: { batches: fetched.cursor, students: { hwm: students.hwm }, test_runs: log.offset },
     runs: log.runs,
+    bytes: log.bytes,
   };
 }
 

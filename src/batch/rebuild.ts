@@ -4,21 +4,29 @@
 import { sourcesId } from '../domain/identity.ts';
 import { Warehouse, type SnapshotCounts } from '../storage/warehouse.ts';
 import { readAndCompute, type SourcesToRead } from './read-sources.ts';
+import type { ScanOptions } from './scan/scan.ts';
 
 export interface RebuildResult extends SnapshotCounts {
   runs: number;
+  /** Bytes of log read. */
+  bytes: number;
   ms: number;
 }
 
 /** Reads the sources, then (only then: a source that cannot be read leaves the warehouse as it was) replaces the warehouse. */
-export async function rebuild(o: SourcesToRead & { warehouse: string }, minLessons: number): Promise<RebuildResult> {
+export async function rebuild(
+  o: SourcesToRead & { warehouse: string },
+  minLessons: number,
+  progress?: ScanOptions['progress'],
+  opts: { replaceSources?: boolean } = {},
+): Promise<RebuildResult> {
   const started = performance.now();
-  const read = await readAndCompute(o, minLessons);
-  const w = Warehouse.open(o.warehouse, { minLessons, sources: sourcesId(o), replaceSources: true });
+  const read = await readAndCompute(o, minLessons, progress);
+  const w = Warehouse.open(o.warehouse, { minLessons, sources: sourcesId(o), replaceSources: opts.replaceSources ?? true });
   try {
     const counts = w.replaceAll(read.computed, read.offsets, read.rejected);
     w.checkpoint();
-    return { ...counts, runs: read.runs, ms: performance.now() - started };
+    return { ...counts, runs: read.runs, bytes: read.bytes, ms: performance.now() - started };
   } finally {
     await w.close();
   }

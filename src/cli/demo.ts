@@ -18,7 +18,7 @@ const DEMO_DIR = 'data/demo';
 export const DEMO_SOURCES = 'demo: simulated sources in data/demo';
 
 export async function runDemo(v: FlagValues): Promise<number> {
-  for (const f of ['since', 'api-token', 'api-poll-ms']) {
+  for (const f of ['since', 'api-token', 'api-poll-ms', 'backlog-bytes']) {
     if (v[f] !== undefined) throw new UsageError(`${C}: --${f} needs named sources (--api, --students, --log)`);
   }
   const warehouse = stringFlag(C, v, 'warehouse') ?? DEFAULT_WAREHOUSE;

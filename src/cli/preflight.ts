@@ -5,6 +5,7 @@ import { UsageError } from './errors.ts';
 import { BatchesApi } from '../sources/batches/api.ts';
 import { ApiError } from '../sources/batches/errors.ts';
 import { StudentsReader } from '../sources/students/reader.ts';
+import { listLog } from '../sources/log/files.ts';
 import { Warehouse, type OpenOptions } from '../storage/warehouse.ts';
 
 /** Nothing listens there, or the name does not resolve: the source cannot be opened. */
@@ -43,8 +44,9 @@ export function checkStudents(command: string, path: string): void {
 }
 
 export function checkLog(command: string, path: string): void {
-  // Between a rotation's rename and the new file's creation only PATH.1 is there: readable too.
-  if (!existsSync(path) && existsSync(`${path}.1`)) return;
+  // Between a rotation's rename and the new file's creation (or with logrotate's `nocreate`) only
+  // rotated files are there (PATH.1, PATH.1.gz): readable too.
+  if (!existsSync(path) && listLog(path).length > 0) return;
   let fd: number;
   try {
     if (!statSync(path).isFile()) throw new Error('not a regular file');

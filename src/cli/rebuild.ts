@@ -4,6 +4,8 @@ import { rebuild } from '../batch/rebuild.ts';
 import { parseFlags } from './flags.ts';
 import { minLessonsFor, SOURCE_FLAGS, sourceFlags, sourceFlagsHelp } from './source-flags.ts';
 import { refuseIfRunning } from './supervise.ts';
+import { historyProgress } from './progress.ts';
+import { closeScanPools } from '../batch/scan/scan.ts';
 
 const C = 'rebuild';
 
@@ -14,7 +16,14 @@ export async function run(argv: string[]): Promise<number> {
   const s = sourceFlags(C, parseFlags(C, argv, SOURCE_FLAGS).values);
   await refuseIfRunning(C, s.warehouse);
   const minLessons = minLessonsFor(s);
-  const r = await rebuild(s, minLessons);
+  const progress = historyProgress(C);
+  let r;
+  try {
+    r = await rebuild(s, minLessons, (p) => progress.update(p));
+  } finally {
+    progress.stop();
+    await closeScanPools();
+  }
   const rej = r.rejected;
   process.stdout.write(
     `rebuilt warehouse ${s.warehouse} from the sources in ${(r.ms / 1000).toFixed(1)} s: ` +

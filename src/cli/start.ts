@@ -2,17 +2,23 @@
 // SIGTERM; with none, runs the demo (demo.ts).
 import { sourcesId } from '../domain/identity.ts';
 import { DEFAULT_MIN_LESSONS } from '../domain/records.ts';
-import { jsonLineLogger } from '../runtime/index.ts';
+import { jsonLineLogger, type Logger } from '../runtime/index.ts';
+import type { PipelineConfig } from '../actors/pipeline.ts';
 import { UsageError } from './errors.ts';
-import { intFlag, parseFlags, type FlagSpec } from './flags.ts';
+import { intFlag, parseFlags, type FlagSpec, type FlagValues } from './flags.ts';
 import { checkApi, checkLog, checkStudents, checkWarehouse } from './preflight.ts';
 import { SOURCE_FLAGS, SOURCE_NAMES, sourceFlags, sourceFlagsHelp } from './source-flags.ts';
 import { refuseIfRunning, runPipeline } from './supervise.ts';
+import { historyProgress } from './progress.ts';
+import { catchUp, DEFAULT_BACKLOG_BYTES } from '../batch/catch-up.ts';
+import { closeScanPools } from '../batch/scan/scan.ts';
 
 export const FLAGS_HELP = `batchboard start --api URL --students PATH --log PATH --warehouse PATH [flags]
 batchboard start                 (no sources: the demo on simulated sources, warehouse data/warehouse.db)
 ${sourceFlagsHelp()}
   --api-poll-ms N        how often the API is polled (default 1000)
+  --backlog-bytes N      a log backlog larger than this is read by the parallel path first
+                         (default ${DEFAULT_BACKLOG_BYTES}; 0: always, when anything is unread)
   --status-every S       the demo's status line, every S seconds (default 3)
 Logs are JSON lines on stderr. SIGINT or SIGTERM commits and exits 0.`;
 
@@ -21,6 +27,7 @@ const C = 'start';
 export const START_FLAGS: FlagSpec = {
   ...SOURCE_FLAGS,
   'api-poll-ms': { type: 'string' },
+  'backlog-bytes': { type: 'string' },
   // the demo only
   'status-every': { type: 'string' },
 };
@@ -34,14 +41,48 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`${C}: name all three sources or none (for the demo); missing ${missing.join(', ')}`);
   }
   if (v['status-every'] !== undefined) throw new UsageError(`${C}: --status-every is for the demo (start with no sources named)`);
+  // A signal before the supervisor runs (during the checks or the backlog's catch-up, which can
+  // take seconds): nothing is committed half-way (the catch-up is one transaction), so stop now.
+  const early = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`batchboard: ${C}: ${signal} before the pipeline started: stopped, nothing half-written\n`);
+    process.exit(0);
+  };
+  process.once('SIGINT', early).once('SIGTERM', early);
+  let ready;
+  try {
+    ready = await prepare(v);
+  } finally {
+    process.off('SIGINT', early).off('SIGTERM', early);
+  }
+  // From here the supervisor's own handlers: a graceful stop that commits what it holds.
+  return runPipeline(C, ready.cfg, ready.log);
+}
+
+/** The checks, then the backlog's catch-up: the pipeline's config and logger, ready to run. */
+async function prepare(v: FlagValues): Promise<{ cfg: PipelineConfig; log: Logger }> {
   const s = sourceFlags(C, v);
   const pollMs = intFlag(C, v, 'api-poll-ms', { min: 10, max: 3_600_000 });
+  const backlogBytes = intFlag(C, v, 'backlog-bytes', { min: 0, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_BACKLOG_BYTES;
   const cfg = { ...s, minLessons: s.minLessons ?? DEFAULT_MIN_LESSONS, ...(pollMs !== undefined && { batchPollMs: pollMs }) };
   // Before anything opens the warehouse: opening it for writing already applies --min-lessons.
   await refuseIfRunning(C, cfg.warehouse);
   await checkApi(C, cfg.api, cfg.token);
   checkStudents(C, cfg.students);
   checkLog(C, cfg.log);
-  checkWarehouse(C, cfg.warehouse, { minLessons: cfg.minLessons, sources: sourcesId(cfg) });
-  return runPipeline(C, cfg, jsonLineLogger());
+  const open = { minLessons: cfg.minLessons, sources: sourcesId(cfg) };
+  checkWarehouse(C, cfg.warehouse, open);
+  const log = jsonLineLogger();
+  // A long backlog of the log is read on the rebuild's path first (batch/catch-up.ts).
+  const progress = historyProgress(C);
+  let caught;
+  try {
+    caught = await catchUp({ ...cfg, open, minBytes: backlogBytes }, (p) => progress.update(p));
+  } finally {
+    progress.stop();
+    await closeScanPools();
+  }
+  if (caught.bytes > 0) {
+    log('log.backlog_read', { bytes: caught.bytes, runs: caught.runs, completions: caught.completions, ms: Math.round(caught.ms), rebuilt: caught.rebuilt });
+  }
+  return { cfg, log };
 }

@@ -9,9 +9,18 @@ import type { Batch, Student } from './records.ts';
 export interface AggregateInput {
   batches: readonly Batch[];
   students: readonly Student[];
-  /** Completing runs as pairs [student, lesson, student, lesson, ...]; pairs may repeat. */
-  completions: ArrayLike<number>;
+  /**
+   * Completing runs as pairs [student, lesson, student, lesson, ...], pairs may repeat; or, already
+   * distinct, as packed keys student * pack + lesson in ascending order (the parallel scan's).
+   */
+  completions: ArrayLike<number> | SortedKeys;
   minLessons: number;
+}
+
+/** Distinct completions packed as exact doubles student * pack + lesson (0 <= lesson < pack), ascending. */
+export interface SortedKeys {
+  keys: Float64Array;
+  pack: number;
 }
 
 export type BatchRow = Batch & { student_count: number; qualified_students: number };
@@ -33,7 +42,8 @@ export interface ComputedWarehouse {
 }
 
 export function computeWarehouse(input: AggregateInput): ComputedWarehouse {
-  const completions = distinctPairs(input.completions);
+  const c = input.completions;
+  const completions = 'pack' in c ? fromKeys(c) : distinctPairs(c);
 
   // Students by id; a repeated id keeps its first row (the source's id is a primary key, so
   // repeats only come from a caller that read a row twice).
@@ -114,6 +124,15 @@ function distinctPairs(pairs: ArrayLike<number>): Pairs {
   const student = (i: number) => pairs[2 * order[i]!]!;
   return {
     set: { size: u, forEach: (fn) => { for (let i = 0; i < u; i++) fn(student(i), pairs[2 * order[i]! + 1]!); } },
+    student,
+  };
+}
+
+/** Pairs already distinct and ascending, as packed keys: no sort. */
+function fromKeys({ keys, pack }: SortedKeys): Pairs {
+  const student = (i: number) => (keys[i]! - (keys[i]! % pack)) / pack;
+  return {
+    set: { size: keys.length, forEach: (fn) => { for (let i = 0; i < keys.length; i++) fn(student(i), keys[i]! % pack); } },
     student,
   };
 }

@@ -2,8 +2,8 @@
 // the warehouse.
 import type Database from 'better-sqlite3';
 
-/** Rows per multi-row INSERT of completions (SQLite's default limit is 32,766 parameters). */
-export const INSERT_ROWS = 64;
+/** Rows per multi-row INSERT of completion lists. */
+export const INSERT_ROWS = 32;
 
 export const RECOUNT_QUALIFIED = `
 UPDATE batches SET
@@ -27,10 +27,11 @@ export function prepare(db: Database.Database) {
     addStudentToBatch: db.prepare(
       'UPDATE batches SET student_count = student_count + 1, qualified_students = qualified_students + ?, updated_at = ? WHERE id = ?',
     ),
-    insertCompletion: db.prepare('INSERT INTO completions (student_id, lesson_id) VALUES (?, ?)'),
-    insertCompletions: db.prepare(`INSERT INTO completions (student_id, lesson_id) VALUES ${Array(INSERT_ROWS).fill('(?, ?)').join(', ')}`),
-    countCompletions: db.prepare('SELECT count(*) FROM completions'),
-    allCompletions: db.prepare('SELECT student_id, lesson_id FROM completions'),
+    insertList: db.prepare('INSERT INTO completion_lists (student_id, lessons) VALUES (?, ?)'),
+    insertLists: db.prepare(`INSERT INTO completion_lists (student_id, lessons) VALUES ${Array(INSERT_ROWS).fill('(?, ?)').join(', ')}`),
+    countCompletions: db.prepare('SELECT (SELECT count(*) FROM completions) + (SELECT coalesce(sum(length(lessons)), 0) / 8 FROM completion_lists)'),
+    allPairs: db.prepare('SELECT student_id, lesson_id FROM completions'),
+    allLists: db.prepare('SELECT student_id, lessons FROM completion_lists'),
     setCompleted: db.prepare('UPDATE students SET completed = ? WHERE id = ?'),
     studentBatches: db.prepare('SELECT id, batch_id FROM students'),
     bumpQualified: db.prepare('UPDATE batches SET qualified_students = qualified_students + 1, updated_at = ? WHERE id = ?'),
@@ -42,11 +43,11 @@ export function prepare(db: Database.Database) {
       `SELECT id FROM students UNION ALL SELECT CAST(key AS INTEGER) AS id FROM rejected_records
        WHERE source = 'students' AND CAST(key AS INTEGER) BETWEEN ${-Number.MAX_SAFE_INTEGER} AND ${Number.MAX_SAFE_INTEGER}`,
     ),
-    counts: db.prepare(
-      `SELECT (SELECT count(*) FROM batches) AS batches, (SELECT count(*) FROM students) AS students,
-              (SELECT count(*) FROM completions) AS completions, (SELECT count(*) FROM rejected_records) AS rejected`,
-    ),
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+    anyStored: db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM offsets) OR EXISTS (SELECT 1 FROM batches) OR EXISTS (SELECT 1 FROM students)
+           OR EXISTS (SELECT 1 FROM completion_lists) OR EXISTS (SELECT 1 FROM completions) OR EXISTS (SELECT 1 FROM rejected_records)`,
+    ),
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
   };
 }

@@ -9,10 +9,11 @@ import type { Batch, Rejected, SourceName, Student } from '../domain/records.ts'
 import type { CompletionSet, ComputedWarehouse } from '../domain/aggregate.ts';
 import { rejectedCounts, type RejectedCounts } from './reader.ts';
 import { INITIAL_OFFSETS, type Offsets } from '../domain/offsets.ts';
-import { inspectWarehouse } from './schema.ts';
+import { inspectWarehouse, migrate } from './schema.ts';
+import { insertLost, type LostLog } from './history.ts';
 import { warehouseFault } from './errors.ts';
 import { CompletionIndex } from './completion-index.ts';
-import { Checkpoints } from './checkpoints.ts';
+import { Checkpoints, WAL_RESTART_BYTES } from './checkpoints.ts';
 import { checkFreeSpace, checkSources, connect, createSchema, useWal } from './connection.ts';
 import { INSERT_ROWS, prepare, RECOUNT_QUALIFIED, type Statements } from './statements.ts';
 
@@ -52,15 +53,18 @@ export class Warehouse {
    */
   private batchOf: Map<number, number> | null = null;
   /** Lessons each student gained in this transaction, not yet added to its row (see flushDeltas). */
-  private readonly deltas = new Map<number, number>();
+  /** Lessons each student gained in this transaction, not yet written (see flushDeltas). */
+  private readonly deltas = new Map<number, number[]>();
   private deltaNow = '';
   private checkpoints: Checkpoints | null = null;
+  private readonly pageSize: number;
 
   private constructor(path: string, db: Db, minLessons: number) {
     this.path = path;
     this.db = db;
     this.minLessons = minLessons;
     this.st = prepare(db);
+    this.pageSize = db.pragma('page_size', { simple: true }) as number;
   }
 
   /** Opens (creating when absent) the warehouse for writing. Throws WarehouseError naming the file. */
@@ -73,6 +77,7 @@ export class Warehouse {
       if (found === 'warehouse') checkSources(db, path, opts.sources, opts.replaceSources === true);
       useWal(db, path);
       if (found === 'empty') createSchema(db);
+      else migrate(db); // an older version (schema.ts MIGRATIONS), after every check
       const w = new Warehouse(path, db, opts.minLessons);
       if (w.meta('sources') !== opts.sources) w.setMeta('sources', opts.sources);
       w.useMinLessons(opts.minLessons);
@@ -102,6 +107,24 @@ export class Warehouse {
       this.st.commit.run();
     });
     this.inTx = false;
+    if (this.checkpoints !== null && this.checkpoints.walFrames * this.pageSize > WAL_RESTART_BYTES) this.restartWal();
+  }
+
+  /**
+   * Copies what is left of the WAL and has the next transaction start it over (checkpoints.ts says
+   * why). A reader inside a transaction holds the WAL's frames: the restart does not wait for it
+   * (the next commit tries again), and the WAL grows until that reader ends.
+   */
+  private restartWal(): void {
+    this.checkpoints!.walFrames = 0;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      this.db.pragma('wal_checkpoint(RESTART)');
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw warehouseFault(this.path, err);
+    } finally {
+      this.db.pragma('busy_timeout = 5000');
+    }
   }
 
   /** Runs a write; SQLite's refusals (a full disk, an I/O error) become a WarehouseError naming the file. */
@@ -171,10 +194,10 @@ export class Warehouse {
 
   /**
    * Adds completions given as [student, lesson, student, lesson, ...]; returns how many were new.
-   * New pairs are inserted INSERT_ROWS to a statement, and each student's row is raised once per
-   * transaction, by all its new lessons, when the transaction commits (or before students or
-   * batches are applied in it): per-statement cost was most of the writer's time, and a commit
-   * under load holds many completions of few students.
+   * A student's new lessons are written once per transaction, as one row of completion_lists, and
+   * its row raised by all of them, when the transaction commits (or before students or batches
+   * are applied in it): per-statement cost was most of the writer's time, and a commit under load
+   * holds many completions of few students.
    */
   applyCompletions(pairs: ArrayLike<number>, now: string): number {
     return this.guard(() => this.addCompletions(pairs, now));
@@ -182,19 +205,18 @@ export class Warehouse {
 
   private addCompletions(pairs: ArrayLike<number>, now: string): number {
     const index = this.completions();
-    const fresh: number[] = [];
+    let added = 0;
     for (let i = 0; i + 1 < pairs.length; i += 2) {
       const student = pairs[i]!;
       const lesson = pairs[i + 1]!;
       if (!index.add(student, lesson)) continue;
-      fresh.push(student, lesson);
-      this.deltas.set(student, (this.deltas.get(student) ?? 0) + 1);
+      added++;
+      const gained = this.deltas.get(student);
+      if (gained === undefined) this.deltas.set(student, [lesson]);
+      else gained.push(lesson);
     }
-    const full = fresh.length - (fresh.length % (2 * INSERT_ROWS));
-    for (let i = 0; i < full; i += 2 * INSERT_ROWS) this.st.insertCompletions.run(fresh.slice(i, i + 2 * INSERT_ROWS));
-    for (let i = full; i < fresh.length; i += 2) this.st.insertCompletion.run(fresh[i], fresh[i + 1]);
-    if (fresh.length > 0) this.deltaNow = now;
-    return fresh.length / 2;
+    if (added > 0) this.deltaNow = now;
+    return added;
   }
 
   private flushDeltas(): void {
@@ -202,14 +224,17 @@ export class Warehouse {
     const min = this.minLessons;
     const index = this.completions();
     const batchOf = this.batchOf!;
-    for (const [student, k] of this.deltas) {
+    const lists = new ListWriter(this.st);
+    for (const [student, gained] of this.deltas) {
+      lists.add(student, gained);
       const batch = batchOf.get(student);
       if (batch === undefined) continue; // not stored yet: its row starts with all its lessons
       const completed = index.completedBy(student);
       this.st.setCompleted.run(completed, student);
-      // Crossed the minimum with these k lessons: one more qualified student in its batch.
-      if (completed >= min && completed - k < min) this.st.bumpQualified.run(this.deltaNow, batch);
+      // Crossed the minimum with these lessons: one more qualified student in its batch.
+      if (completed >= min && completed - gained.length < min) this.st.bumpQualified.run(this.deltaNow, batch);
     }
+    lists.end();
     this.deltas.clear();
   }
 
@@ -225,7 +250,11 @@ export class Warehouse {
     if (this.index !== null) return this.index;
     const n = this.st.countCompletions.pluck().get() as number;
     const index = new CompletionIndex(n);
-    for (const [student, lesson] of this.st.allCompletions.raw().iterate() as IterableIterator<[number, number]>) index.add(student, lesson);
+    for (const [student, lesson] of this.st.allPairs.raw().iterate() as IterableIterator<[number, number]>) index.add(student, lesson);
+    for (const [student, blob] of this.st.allLists.raw().iterate() as IterableIterator<[number, Buffer]>) {
+      const lessons = new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8);
+      for (let i = 0; i < lessons.length; i++) index.add(student, lessons[i]!);
+    }
     const batchOf = new Map<number, number>();
     for (const [id, batch] of this.st.studentBatches.raw().iterate() as IterableIterator<[number, number]>) batchOf.set(id, batch);
     this.index = index;
@@ -243,6 +272,12 @@ export class Warehouse {
     });
   }
 
+  /** Log history the log no longer holds (storage/history.ts), each key once, in the open transaction; returns how many were new. */
+  recordLost(rows: readonly LostLog[], now: string): number {
+    if (rows.length === 0) return 0;
+    return this.guard(() => insertLost(this.db, rows, now));
+  }
+
   setOffset<S extends SourceName>(source: S, value: Offsets[S], now: string): void {
     this.guard(() => this.st.setOffset.run(source, JSON.stringify(value), now));
   }
@@ -257,6 +292,11 @@ export class Warehouse {
     const ids = this.st.knownStudentIds.pluck().all() as number[];
     const out = Float64Array.from(ids);
     return out.sort();
+  }
+
+  /** Nothing stored yet but what opening it wrote (a warehouse the pre-flight just made): no offsets, rows or completions. */
+  isEmpty(): boolean {
+    return this.st.anyStored.pluck().get() === 0;
   }
 
   /**
@@ -280,11 +320,24 @@ export class Warehouse {
     const st = this.st;
     this.begin();
     try {
-      for (const table of ['batches', 'students', 'completions', 'rejected_records', 'offsets']) db.exec(`DELETE FROM ${table}`);
+      // log_history too: rebuilt from what the sources hold now, the warehouse holds no lost history.
+      for (const table of ['batches', 'students', 'completions', 'completion_lists', 'rejected_records', 'offsets', 'log_history']) db.exec(`DELETE FROM ${table}`);
       for (const b of snap.batches) st.insertBatch.run(b.id, b.name, b.start_date, b.created_at, b.student_count, b.qualified_students, now);
       for (const s of snap.students) st.insertStudentRow.run(s.id, s.name, s.email, s.batch_id, s.created_at, s.completed);
-      // Distinct pairs (computeWarehouse deduplicates): the table has no key, the writer's index keeps it a set.
-      completions.forEach((student, lesson) => st.insertCompletion.run(student, lesson));
+      // Distinct pairs, ascending by student (computeWarehouse's): one list row per student.
+      const lists = new ListWriter(st);
+      let student = NaN;
+      let lessons: number[] = [];
+      completions.forEach((s, l) => {
+        if (s !== student) {
+          if (lessons.length > 0) lists.add(student, lessons);
+          student = s;
+          lessons = [];
+        }
+        lessons.push(l);
+      });
+      if (lessons.length > 0) lists.add(student, lessons);
+      lists.end();
       this.reject(rejected, now);
       this.setOffset('batches', offsets.batches, now);
       this.setOffset('students', offsets.students, now);
@@ -333,3 +386,23 @@ export class Warehouse {
   }
 }
 
+/** Rows of completion_lists, written INSERT_ROWS to a statement (per-statement cost dominates small rows). */
+class ListWriter {
+  private readonly args: unknown[] = [];
+
+  constructor(private readonly st: Statements) {}
+
+  add(student: number, lessons: readonly number[]): void {
+    const f = Float64Array.from(lessons);
+    this.args.push(student, Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+    if (this.args.length === 2 * INSERT_ROWS) {
+      this.st.insertLists.run(this.args);
+      this.args.length = 0;
+    }
+  }
+
+  end(): void {
+    for (let i = 0; i < this.args.length; i += 2) this.st.insertList.run(this.args[i], this.args[i + 1]);
+    this.args.length = 0;
+  }
+}

@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { batchboard, collect, waitFor } from '../cli/helpers.ts';
 import { hardSim, plain, readContract, sourceFlags, warehousePath } from './helpers.ts';
+import { ledgerValidLines } from '../fixtures/log-tailer-harness.ts';
+import type { ActorStatus } from '../../src/runtime/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/batchboard.mjs', import.meta.url));
 
@@ -14,6 +16,7 @@ test('start continues from a rebuilt warehouse and reaches what verify calls equ
   const flags = [...sourceFlags(sim), '--warehouse', warehouse];
   const rebuilt = await batchboard(['rebuild', ...flags]);
   t.is(rebuilt.code, 0, rebuilt.stderr);
+  const linesAtRebuild = ledgerValidLines(sim.ledger);
 
   const child = spawn(process.execPath, [BIN, 'start', ...flags], { stdio: ['ignore', 'pipe', 'pipe'] });
   const ran = collect(child);
@@ -46,6 +49,12 @@ test('start continues from a rebuilt warehouse and reaches what verify calls equ
     throw new Error(`${err.message}\nlast verify:\n${last}`);
   });
   t.deepEqual(readContract(warehouse), expected);
+  // Nothing read twice: the LogTailer read exactly the valid lines written after the rebuild.
+  const after = ledgerValidLines(sim.ledger) - linesAtRebuild;
+  await waitFor(async () => {
+    const s = JSON.parse((await batchboard(['status', '--warehouse', warehouse, '--json'])).stdout) as ActorStatus[];
+    return s.find((a) => a.name === 'LogTailer')?.counters['records'] === after;
+  }, `the LogTailer to show ${after} runs read, the lines written after the rebuild`, 20_000);
 
   child.kill('SIGTERM');
   const end = await ran;

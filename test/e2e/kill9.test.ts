@@ -14,9 +14,9 @@ function progress(file: string): number {
   if (!fs.existsSync(file)) return 0;
   const db = new Database(file, { readonly: true });
   try {
-    const has = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'completions'").pluck().get() as number;
+    const has = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'completion_lists'").pluck().get() as number;
     if (has === 0) return 0;
-    return db.prepare('SELECT (SELECT count(*) FROM completions) + (SELECT count(*) FROM students) + (SELECT count(*) FROM batches)').pluck().get() as number;
+    return db.prepare('SELECT (SELECT count(*) FROM completions) + (SELECT coalesce(sum(length(lessons)), 0) / 8 FROM completion_lists) + (SELECT count(*) FROM students) + (SELECT count(*) FROM batches)').pluck().get() as number;
   } catch {
     return 0;
   } finally {

@@ -26,7 +26,7 @@ function completions(file: string): number {
   if (!fs.existsSync(file)) return 0;
   const db = new Database(file, { readonly: true });
   try {
-    return db.prepare('SELECT count(*) FROM completions').pluck().get() as number;
+    return db.prepare('SELECT (SELECT count(*) FROM completions) + (SELECT coalesce(sum(length(lessons)), 0) / 8 FROM completion_lists)').pluck().get() as number;
   } catch {
     return 0;
   } finally {

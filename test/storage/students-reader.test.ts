@@ -48,7 +48,7 @@ test('readAllStudents reads every row, valid and rejected, as the simulator expe
   sim.insertBackfillStudent();
   const expected = sim.expected();
 
-  const all = readAllStudents(sim.studentsPath, 1_000);
+  const all = await readAllStudents(sim.studentsPath, 1_000);
   t.deepEqual(all.students, expected.students.map(({ completed: _, ...s }) => s));
   t.is(all.rejected.length, expected.rejected.students);
   t.deepEqual(all.rejected.map((r) => Number(r.key)), sim.ledger.rejectedStudents.map((r) => r.id).sort((a, b) => a - b));
@@ -93,7 +93,7 @@ test('opening and reading never writes the file', async (t) => {
   await sim.close();
   const before = fs.readFileSync(sim.studentsPath);
   const mtime = fs.statSync(sim.studentsPath).mtimeMs;
-  const all = readAllStudents(sim.studentsPath);
+  const all = await readAllStudents(sim.studentsPath);
   t.true(all.students.length > 2_000);
   const reader = StudentsReader.open(sim.studentsPath);
   reader.rowsAfter(0, 10);

@@ -69,9 +69,19 @@ export class StudentsReader {
     return this.st.dataVersion.get() as number;
   }
 
-  /** Up to `limit` rows with `hwm` < id <= MAX_SAFE_INTEGER, in id order. */
+  /**
+   * Up to `limit` rows with `hwm` < id <= MAX_SAFE_INTEGER, in id order. Read as numbers (a bigint
+   * per value cost most of the reading: 0.7 s for 100,000 rows against 0.1 s); a row with an
+   * integer no number holds (a batch_id past 2^53, which a number shows rounded) is read again,
+   * exactly.
+   */
   rowsAfter(hwm: number, limit: number): Row[] {
-    return exactRows(this.st.rowsAfter.all(hwm, limit) as Row[]);
+    const rows = this.st.rowsAfter.all(hwm, limit) as Row[];
+    for (let i = 0; i < rows.length; i++) {
+      const b = rows[i]!['batch_id'];
+      if (typeof b === 'number' && Number.isInteger(b) && !Number.isSafeInteger(b)) rows[i] = exactRows([this.st.rowById.get(rows[i]!['id']) as Row])[0]!;
+    }
+    return rows;
   }
 
   /** The rows of these ids (those that exist), in the order given. */
@@ -154,7 +164,7 @@ function prepare(db: Database.Database) {
   return {
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     // safeIntegers: an INTEGER past 2^53 (an id, a batch_id) comes as an exact bigint, not rounded.
-    rowsAfter: db.prepare(`SELECT ${cols} FROM students WHERE id > ? AND ${SAFE} ORDER BY id LIMIT ?`).safeIntegers(true),
+    rowsAfter: db.prepare(`SELECT ${cols} FROM students WHERE id > ? AND ${SAFE} ORDER BY id LIMIT ?`),
     rowById: db.prepare(`SELECT ${cols} FROM students WHERE id = ?`).safeIntegers(true),
     unsafeBelow: db.prepare(`SELECT ${cols} FROM students WHERE id > ? AND id < ${-Number.MAX_SAFE_INTEGER} ORDER BY id LIMIT ?`).safeIntegers(true),
     unsafeAbove: db.prepare(`SELECT ${cols} FROM students WHERE id > ? AND id > ${Number.MAX_SAFE_INTEGER} ORDER BY id LIMIT ?`).safeIntegers(true),
@@ -229,7 +239,7 @@ export function checkRows(rows: readonly Row[]): { students: Student[]; rejected
  * Everything the table holds now, for `rebuild`: read in id order, one short statement per chunk.
  * `hwm` is the highest id read (0 for an empty table) and `known` every id read, ascending.
  */
-export function readAllStudents(path: string, chunk = 5_000): { students: Student[]; rejected: Rejected[]; hwm: number; known: Float64Array } {
+export async function readAllStudents(path: string, chunk = 5_000): Promise<{ students: Student[]; rejected: Rejected[]; hwm: number; known: Float64Array }> {
   const reader = StudentsReader.open(path);
   try {
     const students: Student[] = [];
@@ -255,6 +265,8 @@ export function readAllStudents(path: string, chunk = 5_000): { students: Studen
         hwm = Math.max(hwm, after);
       }
       if (rows.length < chunk) break;
+      // Between statements the thread does its other work (the parallel scan's tasks are dispatched from it).
+      await new Promise((resolve) => setImmediate(resolve));
     }
     // Ids past ±2^53: rejected, exactly as they are, and neither known nor the high-water mark.
     for (let past: bigint | null = null; ; ) {

@@ -1,0 +1,203 @@
+// The whole log (PATH.N[.gz] ... PATH.1, PATH) read for `rebuild`, in parallel: every plain file is
+// split into byte ranges that threads of a piscina pool parse independently (each range finds
+// its first line boundary: task.ts), a compressed file is one task; what the tasks found is merged
+// here, completions as packed keys by one native sort. The plain path beside it is readWholeLog
+// (sources/log/whole.ts): one thread, one file after the other; a test holds the two equal.
+import { availableParallelism } from 'node:os';
+import { closeSync, fstatSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { LogOffset } from '../../domain/offsets.ts';
+import type { Rejected } from '../../domain/records.ts';
+import { SourceError } from '../../sources/errors.ts';
+import { headMatches, listLog, openLogFile, readHead, sameFile, toOffset, type LogFile, type OpenFile } from '../../sources/log/files.ts';
+import { PACK } from '../../sources/log/lines.ts';
+import type { ScanResult, ScanTask } from './task.ts';
+
+/** Bytes per range: enough ranges to keep every thread busy to the end, few enough to merge cheaply. */
+const RANGE_BYTES = 32 << 20;
+
+export interface ScannedLog {
+  /** Completions as packed keys (student * PACK + lesson), ascending, each once; `odd` those that do not pack. */
+  keys: Float64Array;
+  odd: [number, number][];
+  runs: number;
+  rejected: Rejected[];
+  /** The end of PATH's last complete line; null when PATH does not exist. */
+  offset: LogOffset | null;
+  /** Bytes of log read (compressed bytes for .gz files). */
+  bytes: number;
+}
+
+export interface ScanOptions {
+  /** Threads parsing (default: the machine's cores). */
+  threads?: number;
+  /**
+   * Where to begin (a cold start's stored offset): that file, plain, from that position (a line
+   * start), and every newer file; older files are skipped. Unset: the whole log.
+   */
+  from?: LogOffset;
+  /** Bytes per range (default 32 MiB); tests set it small to put boundaries everywhere. */
+  rangeBytes?: number;
+  /** After each task: bytes read so far, of `total`, and the valid runs found so far. */
+  progress?: (p: { bytes: number; total: number; runs: number }) => void;
+}
+
+const BUILT = import.meta.url.endsWith('.js');
+const WORKER = fileURLToPath(new URL(BUILT ? './worker.js' : './worker-entry.mjs', import.meta.url));
+
+/**
+ * Reads the whole log in parallel. Throws a SourceError naming the log when there is nothing to
+ * read. The files are opened (and their identity checked) before any is read, so a rotation
+ * meanwhile changes nothing: the files read are those listed.
+ */
+export async function scanLog(path: string, o: ScanOptions = {}): Promise<ScannedLog> {
+  const files = openAll(path);
+  try {
+    const tasks = plan(files, path, o.from, o.rangeBytes ?? RANGE_BYTES);
+    const total = tasks.reduce((n, t) => n + (t.end - t.start), 0);
+    const pool = poolOf(Math.max(1, Math.min(o.threads ?? availableParallelism(), tasks.length)));
+    let bytes = 0;
+    let runs = 0;
+    const results = await Promise.all(
+      tasks.map(async (t) => {
+        const r = await pool.run(t);
+        bytes += r.bytes;
+        runs += r.runs;
+        o.progress?.({ bytes, total, runs });
+        return r;
+      }),
+    );
+    return merge(results, tasks, files, path);
+  } finally {
+    for (const f of files) closeSync(f.fd);
+  }
+}
+
+/**
+ * The pool of `threads` threads, made once per process and kept: its threads end after a second
+ * idle (nothing keeps the process alive), and a second scan (verify after rebuild, a test's
+ * next case) does not start threads again.
+ */
+const pools = new Map<number, Piscina<ScanTask, ScanResult>>();
+function poolOf(threads: number): Piscina<ScanTask, ScanResult> {
+  let pool = pools.get(threads);
+  // Tasks queued in each thread ahead: the main thread reads the students and the API meanwhile,
+  // and a thread must not wait for it to be handed its next range.
+  if (pool === undefined) pools.set(threads, (pool = new Piscina({ filename: WORKER, minThreads: 0, maxThreads: threads, idleTimeout: 1_000, concurrentTasksPerWorker: 4 })));
+  return pool;
+}
+
+/** Ends the pools' threads now (a command that is done need not wait for their idle second). */
+export async function closeScanPools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((p) => p.destroy()));
+}
+
+/** Every file of the log, open; a file renamed between listing and opening: list again. */
+function openAll(path: string): (OpenFile & { size: number; gz: boolean })[] {
+  for (let attempt = 1; ; attempt++) {
+    let listed: LogFile[];
+    try {
+      listed = listLog(path);
+    } catch (err) {
+      throw new SourceError(`cannot open the log ${path}: ${(err as Error).message}`);
+    }
+    if (listed.length === 0) throw new SourceError(`cannot open the log ${path}: no such file, and no rotated files (${basename(path)}.1, …) beside it`);
+    const open: (OpenFile & { size: number; gz: boolean })[] = [];
+    let moved = false;
+    for (const f of listed) {
+      const o = openLogFile(f);
+      if (o === null) {
+        moved = true;
+        break;
+      }
+      open.push({ ...o, size: fstatSync(o.fd).size, gz: f.gz });
+    }
+    if (!moved) return open;
+    for (const f of open) closeSync(f.fd);
+    if (attempt === 5) throw new SourceError(`cannot read the log ${path}: its files kept being renamed while it was read (rotations); try again`);
+  }
+}
+
+/** The tasks, in file order; null when `from` names no plain file of the listing (it moved on). */
+function plan(files: (OpenFile & { size: number; gz: boolean })[], path: string, from: LogOffset | undefined, rangeBytes: number): ScanTask[] {
+  let first = 0;
+  let pos = 0;
+  if (from !== undefined) {
+    first = files.findIndex((f) => !f.gz && sameFile(f, from) && headMatches(f.fd, Buffer.from(from.head, 'base64')) && f.size >= from.pos);
+    if (first < 0) throw new OffsetNotFound();
+    pos = from.pos;
+  }
+  const tasks: ScanTask[] = [];
+  for (const [i, f] of files.entries()) {
+    if (i < first) continue;
+    const begin = i === first ? pos : 0;
+    const live = f.path === path;
+    const base = { fd: f.fd, dev: f.dev, ino: f.ino, gz: f.gz, live };
+    if (f.gz || f.size - begin <= rangeBytes) {
+      tasks.push({ ...base, start: begin, end: f.size, last: true });
+      continue;
+    }
+    const n = Math.ceil((f.size - begin) / rangeBytes);
+    for (let k = 0; k < n; k++) {
+      const start = begin + Math.floor(((f.size - begin) * k) / n);
+      const end = k === n - 1 ? f.size : begin + Math.floor(((f.size - begin) * (k + 1)) / n);
+      tasks.push({ ...base, start, end, last: k === n - 1 });
+    }
+  }
+  return tasks;
+}
+
+/** A scan `from` an offset whose file is no longer a plain file of the log as it was (rotated and compressed, truncated, deleted). */
+export class OffsetNotFound extends Error {
+  override name = 'OffsetNotFound';
+}
+
+function merge(results: ScanResult[], tasks: ScanTask[], files: (OpenFile & { gz: boolean })[], path: string): ScannedLog {
+  let n = 0;
+  for (const r of results) n += r.keys.length;
+  const all = new Float64Array(n);
+  let at = 0;
+  for (const r of results) {
+    all.set(r.keys, at);
+    at += r.keys.length;
+  }
+  all.sort();
+  let u = 0;
+  for (let i = 0; i < n; i++) if (u === 0 || all[i] !== all[u - 1]) all[u++] = all[i]!;
+  const odd = new Map<string, [number, number]>();
+  for (const r of results) for (const p of r.odd) odd.set(`${p[0]},${p[1]}`, p);
+  // PATH's offset: after the last complete line of its ranges; where none was read, where it began.
+  const live = files.find((f) => f.path === path);
+  let end = -1;
+  for (const [i, t] of tasks.entries()) if (t.live) end = Math.max(end, results[i]!.endPos, t.start === 0 ? 0 : -1);
+  if (live !== undefined && end < 0) end = tasks.find((t) => t.live)?.start ?? 0;
+  const offset = live === undefined ? null : toOffset(live, end, readHead(live.fd));
+  return {
+    keys: all.slice(0, u),
+    odd: [...odd.values()],
+    runs: results.reduce((s, r) => s + r.runs, 0),
+    rejected: results.flatMap((r) => r.rejected),
+    offset,
+    bytes: results.reduce((s, r) => s + r.bytes, 0),
+  };
+}
+
+/** The completions of a scan as pairs [student, lesson, ...] (for the plain computation). */
+export function pairsOf(s: Pick<ScannedLog, 'keys' | 'odd'>): Float64Array {
+  const out = new Float64Array(2 * (s.keys.length + s.odd.length));
+  let k = 0;
+  for (const key of s.keys) {
+    const lesson = key % PACK;
+    out[k++] = (key - lesson) / PACK;
+    out[k++] = lesson;
+  }
+  for (const [student, lesson] of s.odd) {
+    out[k++] = student;
+    out[k++] = lesson;
+  }
+  return out;
+}
