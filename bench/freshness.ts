@@ -169,7 +169,7 @@ export async function main(argv: string[]): Promise<void> {
     const sanity = db
       .prepare(
         `SELECT (SELECT count(*) FROM rejected_records WHERE source = 'test_runs') AS rejected,
-                (SELECT count(*) FROM completions) AS completions`,
+                (SELECT count(*) FROM completions) + (SELECT coalesce(sum(length(lessons)), 0) / 8 FROM completion_lists) AS completions`,
       )
       .get() as { rejected: number; completions: number };
     console.log(`warehouse after the run: ${fmt(sanity.completions)} completions, ${fmt(sanity.rejected)} rejected lines`);

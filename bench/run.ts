@@ -1,13 +1,16 @@
 // `npm run bench`: every benchmark, one after the other, each printing the machine and its numbers.
 // Flags go to each benchmark (`npm run bench -- --full` adds the 20M-test-run simulator history;
-// `-- --quick` shortens the pipeline's).
+// `-- --quick` shortens the pipeline's; `-- --small` runs rebuild against DuckDB at 2M runs only).
 import { main as runtime } from './runtime.ts';
 import { main as simulator } from './simulator.ts';
 import { main as splitter } from './splitter.ts';
 import { main as freshness } from './freshness.ts';
+import { main as rebuild } from './rebuild.ts';
+import { main as coldstart } from './coldstart.ts';
+import { main as completions } from './completions.ts';
 
 const argv = process.argv.slice(2);
-for (const bench of [runtime, simulator, splitter, freshness]) {
+for (const bench of [runtime, simulator, splitter, freshness, rebuild, coldstart, completions]) {
   await bench(argv);
   console.log();
 }

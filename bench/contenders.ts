@@ -1,0 +1,74 @@
+// The two ways to compute the per-batch answer from a whole history, each as a child process
+// measured from outside (bench/measure.ts): `batchboard rebuild` and DuckDB
+// (bench/workers/duckdb-counts.mjs). Shared by bench/rebuild.ts and bench/coldstart.ts.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { differences, warehouseBatches, type History, type PerBatch } from './history.ts';
+import { spawnMeasured, type Measured } from './measure.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'batchboard.mjs');
+const DUCKDB_WORKER = fileURLToPath(new URL('./workers/duckdb-counts.mjs', import.meta.url));
+
+export interface Outcome {
+  m: Measured;
+  /** Differences from the simulator's expectation; empty when exact. */
+  diff: string[];
+  note: string;
+}
+
+export function sourceArgs(h: History, warehouse: string): string[] {
+  return ['--api', h.sim.apiUrl, '--students', h.sim.studentsPath, '--log', h.sim.logPath, '--warehouse', warehouse];
+}
+
+/**
+ * The bin builds src/ into dist/ first when a source changed since the last build (other engineers
+ * edit src/ while benchmarks run): a `--help` just before a timed command keeps that build out of
+ * its time, and loads the bin's files into the page cache.
+ */
+export function warmBatchboard(command: string): void {
+  const r = spawnSync(process.execPath, [BIN, command, '--help'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`batchboard ${command} --help failed (${r.status}): ${r.stderr}`);
+}
+
+/** Loads DuckDB's native library once, so that its first timed run does not read it from disk. */
+export function warmDuckDb(): void {
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', "import '@duckdb/node-api'"], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot load @duckdb/node-api: ${r.stderr}`);
+}
+
+export async function batchboardRebuild(h: History, warehouse: string): Promise<Outcome> {
+  warmBatchboard('rebuild');
+  const m = await spawnMeasured(process.execPath, [BIN, 'rebuild', ...sourceArgs(h, warehouse)], { cwd: ROOT }).done;
+  if (m.code !== 0) return { m, diff: [`exit ${m.code ?? m.signal}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`], note: '' };
+  return { m, diff: differences(h.expected, warehouseBatches(warehouse)), note: m.stdout.trim() };
+}
+
+export async function duckDb(h: History, threads = 2): Promise<Outcome & { studentsFrom: string; queryMs: number; selfPeakBytes: number }> {
+  warmDuckDb();
+  const input = {
+    api: h.sim.apiUrl,
+    students: h.sim.studentsPath,
+    studentsCsv: h.studentsCsv,
+    logs: h.logFiles,
+    threads,
+    minLessons: 3,
+    // An empty directory of its own: the sqlite extension loads only if it is installed there.
+    extensionDir: join(h.dir, 'duckdb-extensions'),
+  };
+  const m = await spawnMeasured(process.execPath, [DUCKDB_WORKER, JSON.stringify(input)], { cwd: ROOT }).done;
+  if (m.code !== 0) {
+    return { m, diff: [`exit ${m.code ?? m.signal}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`], note: '', studentsFrom: '?', queryMs: NaN, selfPeakBytes: 0 };
+  }
+  const out = JSON.parse(m.stdout) as { batches: [number, number, number][]; studentsFrom: string; apiMs: number; queryMs: number; totalMs: number; maxRssBytes: number };
+  const answer: PerBatch = new Map(out.batches.map(([id, n, q]) => [id, [n, q]]));
+  return {
+    m,
+    diff: differences(h.expected, answer),
+    note: `students from the ${out.studentsFrom}; API ${out.apiMs.toFixed(0)} ms, query ${out.queryMs.toFixed(0)} ms`,
+    studentsFrom: out.studentsFrom,
+    queryMs: out.queryMs,
+    selfPeakBytes: out.maxRssBytes,
+  };
+}
