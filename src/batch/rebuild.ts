@@ -25,7 +25,6 @@ export async function rebuild(
   const w = Warehouse.open(o.warehouse, { minLessons, sources: sourcesId(o), replaceSources: opts.replaceSources ?? true });
   try {
     const counts = w.replaceAll(read.computed, read.offsets, read.rejected);
-    w.checkpoint();
     return { ...counts, runs: read.runs, bytes: read.bytes, ms: performance.now() - started };
   } finally {
     await w.close();

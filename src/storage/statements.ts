@@ -24,6 +24,7 @@ export function prepare(db: Database.Database) {
     updateBatch: db.prepare('UPDATE batches SET name = ?, start_date = ?, created_at = ?, updated_at = ? WHERE id = ?'),
     insertStudent: db.prepare('INSERT OR IGNORE INTO students (id, name, email, batch_id, created_at, completed) VALUES (?, ?, ?, ?, ?, ?)'),
     insertStudentRow: db.prepare('INSERT INTO students (id, name, email, batch_id, created_at, completed) VALUES (?, ?, ?, ?, ?, ?)'),
+    insertStudentRows: db.prepare(`INSERT INTO students (id, name, email, batch_id, created_at, completed) VALUES ${Array(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`),
     addStudentToBatch: db.prepare(
       'UPDATE batches SET student_count = student_count + 1, qualified_students = qualified_students + ?, updated_at = ? WHERE id = ?',
     ),

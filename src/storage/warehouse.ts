@@ -226,7 +226,7 @@ export class Warehouse {
     const batchOf = this.batchOf!;
     const lists = new ListWriter(this.st);
     for (const [student, gained] of this.deltas) {
-      lists.add(student, gained);
+      lists.add(student, Float64Array.from(gained));
       const batch = batchOf.get(student);
       if (batch === undefined) continue; // not stored yet: its row starts with all its lessons
       const completed = index.completedBy(student);
@@ -323,20 +323,25 @@ export class Warehouse {
       // log_history too: rebuilt from what the sources hold now, the warehouse holds no lost history.
       for (const table of ['batches', 'students', 'completions', 'completion_lists', 'rejected_records', 'offsets', 'log_history']) db.exec(`DELETE FROM ${table}`);
       for (const b of snap.batches) st.insertBatch.run(b.id, b.name, b.start_date, b.created_at, b.student_count, b.qualified_students, now);
-      for (const s of snap.students) st.insertStudentRow.run(s.id, s.name, s.email, s.batch_id, s.created_at, s.completed);
-      // Distinct pairs, ascending by student (computeWarehouse's): one list row per student.
+      const rows = new RowWriter(st.insertStudentRow, st.insertStudentRows, 6);
+      for (const s of snap.students) rows.add(s.id, s.name, s.email, s.batch_id, s.created_at, s.completed);
+      rows.end();
+      // Distinct pairs, ascending by student (computeWarehouse's): one list row per student, each a
+      // view into one array of every lesson (no copy per student).
+      const lessons = new Float64Array(completions.size);
       const lists = new ListWriter(st);
       let student = NaN;
-      let lessons: number[] = [];
+      let from = 0;
+      let n = 0;
       completions.forEach((s, l) => {
         if (s !== student) {
-          if (lessons.length > 0) lists.add(student, lessons);
+          if (n > from) lists.add(student, lessons.subarray(from, n));
           student = s;
-          lessons = [];
+          from = n;
         }
-        lessons.push(l);
+        lessons[n++] = l;
       });
-      if (lessons.length > 0) lists.add(student, lessons);
+      if (n > from) lists.add(student, lessons.subarray(from, n));
       lists.end();
       this.reject(rejected, now);
       this.setOffset('batches', offsets.batches, now);
@@ -386,23 +391,43 @@ export class Warehouse {
   }
 }
 
-/** Rows of completion_lists, written INSERT_ROWS to a statement (per-statement cost dominates small rows). */
-class ListWriter {
+/** Rows written INSERT_ROWS to a statement (per-statement cost dominates small rows), the rest one by one. */
+class RowWriter {
   private readonly args: unknown[] = [];
 
-  constructor(private readonly st: Statements) {}
+  constructor(
+    private readonly one: Database.Statement,
+    private readonly many: Database.Statement,
+    private readonly columns: number,
+  ) {}
 
-  add(student: number, lessons: readonly number[]): void {
-    const f = Float64Array.from(lessons);
-    this.args.push(student, Buffer.from(f.buffer, f.byteOffset, f.byteLength));
-    if (this.args.length === 2 * INSERT_ROWS) {
-      this.st.insertLists.run(this.args);
+  add(...values: unknown[]): void {
+    for (const v of values) this.args.push(v);
+    if (this.args.length === this.columns * INSERT_ROWS) {
+      this.many.run(this.args);
       this.args.length = 0;
     }
   }
 
   end(): void {
-    for (let i = 0; i < this.args.length; i += 2) this.st.insertList.run(this.args[i], this.args[i + 1]);
+    for (let i = 0; i < this.args.length; i += this.columns) this.one.run(this.args.slice(i, i + this.columns));
     this.args.length = 0;
+  }
+}
+
+/** Rows of completion_lists: a student and its lessons, as the bytes of a Float64Array. */
+class ListWriter {
+  private readonly rows: RowWriter;
+
+  constructor(st: Statements) {
+    this.rows = new RowWriter(st.insertList, st.insertLists, 2);
+  }
+
+  add(student: number, lessons: Float64Array): void {
+    this.rows.add(student, Buffer.from(lessons.buffer, lessons.byteOffset, lessons.byteLength));
+  }
+
+  end(): void {
+    this.rows.end();
   }
 }

@@ -31,7 +31,7 @@ export interface ScanTask {
 }
 
 export interface ScanResult {
-  /** Completions as packed keys (student * PACK + lesson), ascending, each once. */
+  /** Completions as packed keys (student * PACK + lesson), repeats included (scan.ts sorts them all once). */
   keys: Float64Array;
   /** Completions whose ids do not pack (rare). */
   odd: [number, number][];

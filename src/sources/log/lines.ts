@@ -51,14 +51,12 @@ export class PairSet {
   }
 
   /**
-   * The packed keys (student * PACK + lesson), ascending, each once, and the pairs that do not
-   * pack; empties the set. For merging sets cheaply: keys of several sets merge by a sort.
+   * The packed keys (student * PACK + lesson) as added, repeats included, and the pairs that do
+   * not pack; empties the set. For merging sets cheaply: keys of several sets are made distinct by
+   * one sort of them all.
    */
   takeKeys(): { keys: Float64Array; odd: [number, number][] } {
-    const sorted = this.keys.subarray(0, this.n).sort();
-    let u = 0;
-    for (let i = 0; i < sorted.length; i++) if (u === 0 || sorted[i] !== sorted[u - 1]) sorted[u++] = sorted[i]!;
-    const keys = sorted.slice(0, u);
+    const keys = this.keys.slice(0, this.n);
     const odd = [...(this.odd?.values() ?? [])];
     this.n = 0;
     this.odd = null;

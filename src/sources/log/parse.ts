@@ -63,6 +63,29 @@ function key(b: Uint8Array, i: number, end: number, k: Uint8Array, first = false
   return ch(b, i, end, COLON);
 }
 
+// The separator and key as the two common writers print them, compared in one go: `, "k": `
+// (Python's json.dumps, the simulator) and `,"k":` (JSON.stringify). Anything else takes key().
+// Measured with bench/splitter.ts (1,000,000 simulator lines, one core): 358 MiB/s with key()
+// for every field, 447 MiB/s with these first.
+const spaced = (k: string, first = false): Uint8Array => ascii(`${first ? '' : ', '}${k}: `);
+const compact = (k: string, first = false): Uint8Array => ascii(`${first ? '' : ','}${k}:`);
+const SEGMENTS = {
+  id: [spaced('"id"', true), compact('"id"', true)],
+  student: [spaced('"student_id"'), compact('"student_id"')],
+  lesson: [spaced('"lesson_id"'), compact('"lesson_id"')],
+  passing: [spaced('"passing_count"'), compact('"passing_count"')],
+  failure: [spaced('"failure_count"'), compact('"failure_count"')],
+  created: [spaced('"created_at"'), compact('"created_at"')],
+} as const;
+
+/** key(), with the common spellings tried first as whole byte runs. */
+function field(b: Uint8Array, i: number, end: number, segs: readonly [Uint8Array, Uint8Array], k: Uint8Array, first = false): number {
+  let j = lit(b, i, end, segs[0]);
+  if (j >= 0) return j;
+  j = lit(b, i, end, segs[1]);
+  return j >= 0 ? j : key(b, i, end, k, first);
+}
+
 let num = 0;
 
 /**
@@ -120,8 +143,8 @@ function timestamp(b: Uint8Array, i: number): boolean {
  * and returns the index of the `\n` that ends the line; -1 sends the line to the general path.
  */
 export function parseCanonical(b: Uint8Array, start: number, end: number): number {
-  let i = ch(b, start, end, OPEN);
-  if (i < 0 || (i = key(b, i, end, ID, true)) < 0 || b[i] !== QUOTE) return -1;
+  let i = b[start] === OPEN ? ws(b, start + 1, end) : ch(b, start, end, OPEN);
+  if (i < 0 || (i = field(b, i, end, SEGMENTS.id, ID, true)) < 0 || b[i] !== QUOTE) return -1;
   // The id: printable ASCII without quote or backslash, so that its JSON value is its bytes.
   const idStart = ++i;
   for (; i < end; i++) {
@@ -131,15 +154,15 @@ export function parseCanonical(b: Uint8Array, start: number, end: number): numbe
   }
   if (i === idStart || i >= end) return -1;
   i++;
-  if ((i = key(b, i, end, STUDENT)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  if ((i = field(b, i, end, SEGMENTS.student, STUDENT)) < 0 || (i = int(b, i, end)) < 0) return -1;
   const student = num;
-  if ((i = key(b, i, end, LESSON)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  if ((i = field(b, i, end, SEGMENTS.lesson, LESSON)) < 0 || (i = int(b, i, end)) < 0) return -1;
   const lesson = num;
-  if ((i = key(b, i, end, PASSING)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  if ((i = field(b, i, end, SEGMENTS.passing, PASSING)) < 0 || (i = int(b, i, end)) < 0) return -1;
   const passing = num;
-  if ((i = key(b, i, end, FAILURE)) < 0 || (i = int(b, i, end)) < 0) return -1;
+  if ((i = field(b, i, end, SEGMENTS.failure, FAILURE)) < 0 || (i = int(b, i, end)) < 0) return -1;
   const failure = num;
-  if ((i = key(b, i, end, CREATED)) < 0 || b[i] !== QUOTE) return -1;
+  if ((i = field(b, i, end, SEGMENTS.created, CREATED)) < 0 || b[i] !== QUOTE) return -1;
   i++;
   if (i + 27 > end || !timestamp(b, i)) return -1;
   i += 24;
