@@ -13,6 +13,7 @@ import { inspectWarehouse, migrate } from './schema.ts';
 import { insertLost, type LostLog } from './history.ts';
 import { warehouseFault } from './errors.ts';
 import { CompletionIndex } from './completion-index.ts';
+import type { Applied, WriteTx } from './writer.ts';
 import { Checkpoints, WAL_RESTART_BYTES } from './checkpoints.ts';
 import { checkFreeSpace, checkSources, connect, createSchema, useWal } from './connection.ts';
 import { INSERT_ROWS, prepare, RECOUNT_QUALIFIED, type Statements } from './statements.ts';
@@ -147,6 +148,28 @@ export class Warehouse {
 
   get inTransaction(): boolean {
     return this.inTx;
+  }
+
+  /**
+   * One transaction of the Aggregator's (writer.ts): its records, lost history and offsets, applied
+   * and committed together; rolled back whole when anything fails.
+   */
+  apply(tx: WriteTx): Applied {
+    this.begin();
+    try {
+      const batches = this.applyBatches(tx.batches, tx.now);
+      const students = this.applyStudents(tx.students, tx.now);
+      let completions = 0;
+      for (const c of tx.completions) completions += this.applyCompletions(c, tx.now);
+      const rejected = this.reject(tx.rejected, tx.now);
+      if (tx.lost.length > 0) this.recordLost(tx.lost, tx.now);
+      for (const source of Object.keys(tx.offsets) as SourceName[]) this.setOffset(source, tx.offsets[source]!, tx.now);
+      this.commit();
+      return { batches, students, completions, rejected };
+    } catch (err) {
+      this.rollback();
+      throw err;
+    }
   }
 
   /** Upserts by id, the latest version winning; a new batch starts with its students' counts. */

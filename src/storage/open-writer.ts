@@ -1,0 +1,19 @@
+// The writer for a warehouse named by a path (SQLite) or a postgres:// URL (PostgreSQL).
+import { SqliteWriter } from './sqlite-writer.ts';
+import type { WarehouseWriter } from './writer.ts';
+
+export interface WriterOptions {
+  minLessons: number;
+  /** What the warehouse is built from (a SQLite warehouse keeps one pipeline's sources). */
+  sources: string;
+  /** This pipeline's name: in a shared warehouse its offsets are its own. */
+  pipeline: string;
+}
+
+export function isPostgresUrl(target: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(target);
+}
+
+export async function openWriter(target: string, o: WriterOptions, onEvent: (event: string, fields: Record<string, unknown>) => void): Promise<WarehouseWriter> {
+  return SqliteWriter.open(target, { minLessons: o.minLessons, sources: o.sources }, onEvent);
+}
