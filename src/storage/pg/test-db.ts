@@ -40,3 +40,31 @@ export async function admin(adminUrl: string, sql: string): Promise<void> {
     await c.end();
   }
 }
+
+/**
+ * The §4 invariant, checked in one statement (one snapshot): batches whose counts disagree with
+ * their students rows (as `b<id>`), students whose `completed` disagrees with their pairs (`s<id>`).
+ * Empty when consistent.
+ */
+export async function brokenInvariant(c: pg.Client, min: number): Promise<string[]> {
+  const r = await c.query<{ what: string }>(
+    `SELECT 'b' || b.id AS what FROM batches b
+     WHERE b.student_count <> (SELECT count(*) FROM students s WHERE s.batch_id = b.id)
+        OR b.qualified_students <> (SELECT count(*) FROM students s WHERE s.batch_id = b.id AND s.completed >= $1)
+     UNION ALL
+     SELECT 's' || s.id FROM students s WHERE s.completed <> (SELECT count(*) FROM completions c WHERE c.student_id = s.id)`,
+    [min],
+  );
+  return r.rows.map((x) => x.what);
+}
+
+/** A plain connection to `url`'s database with search_path on its schema (as an outside tool, psql say, would read it). */
+export async function rawClient(url: string): Promise<pg.Client> {
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema') ?? 'public';
+  u.search = '';
+  const c = new pg.Client({ connectionString: u.href, options: `-c search_path="${schema}" -c TimeZone=UTC` });
+  c.on('error', () => {});
+  await c.connect();
+  return c;
+}
