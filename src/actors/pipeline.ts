@@ -9,7 +9,7 @@ import type { BatchFetcherArgs } from './batch-fetcher.ts';
 import type { StudentWatcherArgs } from './student-watcher.ts';
 import type { LogTailerArgs } from './log-tailer.ts';
 import { ACTORS } from './messages.ts';
-import { controlSocketPath, sourcesId } from '../domain/identity.ts';
+import { controlSocketPath, defaultPipelineName, sourcesId } from '../domain/identity.ts';
 
 export interface PipelineConfig {
   api: string;
@@ -25,13 +25,18 @@ export interface PipelineConfig {
   logPollMs?: number;
   /** The warehouse's `sources` identity; sourcesId() of the three sources unless given. */
   sourcesId?: string;
+  /** The pipeline's name (`start --name`; by default its log's file name): its own offsets in a shared warehouse. */
+  name?: string;
 }
+
+/** The pipeline's name: given, else its log's file name. */
+export const pipelineName = (c: Pick<PipelineConfig, 'name' | 'log'>): string => c.name ?? defaultPipelineName(c.log);
 
 // From dist/ the actor modules are the built .js beside this one; from src/ (tsx), the .ts.
 const actor = (file: string): string => fileURLToPath(new URL(`./${file.replace(/\.ts$/, import.meta.url.endsWith('.js') ? '.js' : '.ts')}`, import.meta.url));
 
 export function pipelineChildren(c: PipelineConfig): ChildSpec[] {
-  const aggregator: AggregatorArgs = { warehouse: c.warehouse, minLessons: c.minLessons, sources: c.sourcesId ?? sourcesId(c) };
+  const aggregator: AggregatorArgs = { warehouse: c.warehouse, minLessons: c.minLessons, sources: c.sourcesId ?? sourcesId(c), pipeline: pipelineName(c) };
   const fetcher: BatchFetcherArgs = {
     api: c.api,
     ...(c.token !== undefined && { token: c.token }),
@@ -55,6 +60,6 @@ export function pipelineOptions(c: PipelineConfig): RunOptions {
   return {
     children: pipelineChildren(c),
     strategy: 'rest_for_one',
-    controlSocket: controlSocketPath(c.warehouse),
+    controlSocket: controlSocketPath(c.warehouse, pipelineName(c)),
   };
 }

@@ -12,6 +12,7 @@
 import type { LogOffset } from '../domain/offsets.ts';
 import { listLog, sameFile } from '../sources/log/files.ts';
 import { Warehouse, type OpenOptions } from '../storage/warehouse.ts';
+import { isPostgresUrl } from '../storage/open-writer.ts';
 import { OffsetNotFound, pairsOf, scanLog, type ScanOptions } from './scan/scan.ts';
 import { rebuild } from './rebuild.ts';
 import type { SourcesToRead } from './read-sources.ts';
@@ -32,9 +33,10 @@ export interface CaughtUp {
  * The writer is this call's alone: run it before the supervisor starts.
  */
 export async function catchUp(
-  o: SourcesToRead & { warehouse: string; open: OpenOptions; minBytes?: number },
+  o: SourcesToRead & { warehouse: string; open: OpenOptions; minBytes?: number; pipeline: string },
   progress?: ScanOptions['progress'],
 ): Promise<CaughtUp & { rebuilt: boolean }> {
+  if (isPostgresUrl(o.warehouse)) return catchUpPg(o, progress);
   const started = performance.now();
   const none = { bytes: 0, runs: 0, completions: 0, ms: 0, rebuilt: false };
   const w = Warehouse.open(o.warehouse, o.open);
@@ -48,6 +50,48 @@ export async function catchUp(
     await w.close();
   }
   const r = await rebuild(o, o.open.minLessons, progress, { replaceSources: false });
+  return { bytes: r.bytes, runs: r.runs, completions: r.completions, ms: performance.now() - started, rebuilt: true };
+}
+
+/**
+ * The same on PostgreSQL, as pipeline `o.pipeline`: its unread log in one transaction of the writer
+ * (completions de-duplicated by the database, counted once whichever pipeline saw them first), or
+ * a rebuild of a warehouse that holds nothing yet, of any pipeline.
+ */
+async function catchUpPg(
+  o: SourcesToRead & { warehouse: string; open: OpenOptions; minBytes?: number; pipeline: string },
+  progress: ScanOptions['progress'] | undefined,
+): Promise<CaughtUp & { rebuilt: boolean }> {
+  const started = performance.now();
+  const none = { bytes: 0, runs: 0, completions: 0, ms: 0, rebuilt: false };
+  const { PgWarehouse } = await import('../storage/pg/writer.ts');
+  const w = await PgWarehouse.open(o.warehouse, { ...o.open, pipeline: o.pipeline });
+  try {
+    const from = await w.offset('test_runs');
+    if (unread(o.log, from) < (o.minBytes ?? DEFAULT_BACKLOG_BYTES)) return none;
+    if (!(await w.isEmpty())) {
+      let scanned;
+      try {
+        scanned = await scanLog(o.log, { ...(from === null ? {} : { from }), ...(progress === undefined ? {} : { progress }) });
+      } catch (err) {
+        if (err instanceof OffsetNotFound) return none;
+        throw err;
+      }
+      const applied = await w.write({
+        now: new Date().toISOString(),
+        batches: [],
+        students: [],
+        completions: [pairsOf(scanned)],
+        rejected: scanned.rejected,
+        lost: [],
+        offsets: scanned.offset === null ? {} : { test_runs: scanned.offset },
+      });
+      return { bytes: scanned.bytes, runs: scanned.runs, completions: applied.completions, ms: performance.now() - started, rebuilt: false };
+    }
+  } finally {
+    await w.close();
+  }
+  const r = await rebuild(o, o.open.minLessons, progress, { replaceSources: false, pipeline: o.pipeline });
   return { bytes: r.bytes, runs: r.runs, completions: r.completions, ms: performance.now() - started, rebuilt: true };
 }
 

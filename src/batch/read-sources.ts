@@ -10,7 +10,7 @@ import { ApiError } from '../sources/batches/errors.ts';
 import { fetchAllBatches } from '../sources/batches/paging.ts';
 import { SourceError } from '../sources/errors.ts';
 import { PACK } from '../sources/log/lines.ts';
-import { pairsOf, scanLog, type ScanOptions } from './scan/scan.ts';
+import { pairsOf, scanLog, type ScannedLog, type ScanOptions } from './scan/scan.ts';
 import { readAllStudents } from '../sources/students/reader.ts';
 import { listLog } from '../sources/log/files.ts';
 
@@ -21,6 +21,8 @@ export interface SourcesToRead {
   token?: string;
   students: string;
   log: string;
+  /** Several pipelines' logs of one shared warehouse (rebuild and verify): their union. Default [log]. */
+  logs?: string[];
   /** YYYY-MM-DD: batches created on or after it; absent: all. */
   since?: string;
 }
@@ -28,7 +30,10 @@ export interface SourcesToRead {
 export interface SourcesRead {
   computed: ComputedWarehouse;
   rejected: Rejected[];
+  /** The offsets reached; `test_runs` is the first log's. */
   offsets: Offsets;
+  /** Each log's offset, in the order given. */
+  logOffsets: { log: string; offset: Offsets['test_runs'] }[];
   /** Valid test runs read, completing or not. */
   runs: number;
   /** Bytes of log read. */
@@ -44,12 +49,15 @@ export async function readAndCompute(o: SourcesToRead, minLessons: number, progr
   if (!existsSync(o.students)) throw new SourceError(`students database ${o.students} does not exist`);
   // PATH alone may be missing for a while: between a rotation's rename and the new file, or with
   // logrotate's `nocreate` (then only PATH.1 or PATH.1.gz is there).
-  if (!existsSync(o.log) && listLog(o.log).length === 0) {
-    throw new SourceError(`log ${o.log} does not exist, nor any rotated file (${basename(o.log)}.1, ...) beside it`);
+  const logs = o.logs ?? [o.log];
+  for (const log of logs) {
+    if (!existsSync(log) && listLog(log).length === 0) {
+      throw new SourceError(`log ${log} does not exist, nor any rotated file (${basename(log)}.1, ...) beside it`);
+    }
   }
   // The three at once: the log on the scan's threads, the API's pages and the students table here.
   const api = new BatchesApi({ url: o.api, ...(o.token === undefined ? {} : { token: o.token }), timeoutMs: API_TIMEOUT_MS });
-  const scanned = step(`log ${o.log}`, () => scanLog(o.log, progress === undefined ? {} : { progress }));
+  const scanned = scanLogs(logs, progress);
   const pages = step(`batches API ${api.url}`, () => fetchAllBatches(api, o.since === undefined ? {} : { since: o.since }));
   // Neither may be left unobserved should another fail first.
   scanned.catch(() => {});
@@ -68,10 +76,54 @@ export async function readAndCompute(o: SourcesToRead, minLessons: number, progr
   return {
     computed,
     rejected: [...fetched.rejected, ...students.rejected, ...log.rejected],
-    offsets: { batches: fetched.cursor, students: { hwm: students.hwm }, test_runs: log.offset },
+    offsets: { batches: fetched.cursor, students: { hwm: students.hwm }, test_runs: log.offsets[0]!.offset },
+    logOffsets: log.offsets,
     runs: log.runs,
     bytes: log.bytes,
   };
+}
+
+type Scanned = Omit<ScannedLog, 'offset'> & { offsets: SourcesRead['logOffsets'] };
+
+/**
+ * The logs one after another (each on all the scan's threads), as one: completions are the union
+ * (a completion two pipelines saw counts once), rejected lines and runs are each log's own.
+ */
+async function scanLogs(logs: string[], progress: ScanOptions['progress'] | undefined): Promise<Scanned> {
+  let all: Scanned | undefined;
+  let done = { bytes: 0, total: 0, runs: 0 };
+  for (const path of logs) {
+    const before = done;
+    const opts: ScanOptions =
+      progress === undefined ? {} : { progress: (p) => progress((done = { bytes: before.bytes + p.bytes, total: before.total + p.total, runs: before.runs + p.runs })) };
+    const s = await step(`log ${path}`, () => scanLog(path, opts));
+    const one: Scanned = { keys: s.keys, odd: s.odd, runs: s.runs, rejected: s.rejected, bytes: s.bytes, offsets: [{ log: path, offset: s.offset }] };
+    all =
+      all === undefined
+        ? one
+        : {
+            keys: unionSorted(all.keys, one.keys),
+            odd: [...all.odd, ...one.odd],
+            runs: all.runs + one.runs,
+            rejected: [...all.rejected, ...one.rejected],
+            bytes: all.bytes + one.bytes,
+            offsets: [...all.offsets, ...one.offsets],
+          };
+  }
+  return all!;
+}
+
+/** Two ascending key arrays, each key once, as one ascending array of each key once. */
+export function unionSorted(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length || j < b.length) {
+    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (n === 0 || out[n - 1] !== x) out[n++] = x;
+  }
+  return out.subarray(0, n);
 }
 
 // Any failure to read a source is "a source that cannot be opened" (CONTRACTS §5). SourceError and

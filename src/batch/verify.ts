@@ -11,6 +11,7 @@ import type { BatchRow, StudentRow } from '../domain/aggregate.ts';
 import type { Rejected, SourceName } from '../domain/records.ts';
 import type { LostHistory } from '../storage/history.ts';
 import { readWarehouse, type RejectedCounts } from '../storage/reader.ts';
+import { withoutCredentials } from '../domain/identity.ts';
 import { readAndCompute, type SourcesToRead } from './read-sources.ts';
 
 /** Differences shown per kind (missing, extra, differing) and table; the totals count them all. */
@@ -67,9 +68,9 @@ const explicable = (f: FieldDiff): boolean =>
 export async function verify(o: SourcesToRead & { warehouse: string }, minLessons: number): Promise<VerifyResult> {
   // A missing or foreign warehouse fails before the sources are read; the warehouse itself is read
   // after them, so that a supervisor catching up meanwhile is compared at its newest.
-  readWarehouse(o.warehouse, () => undefined);
+  await readWarehouse(o.warehouse, () => undefined);
   const read = await readAndCompute(o, minLessons);
-  const stored = readWarehouse(o.warehouse, (r) => ({ ...r.contents(), history: r.lostHistory() }));
+  const stored = await readWarehouse(o.warehouse, async (r) => ({ ...(await r.contents()), history: await r.lostHistory() }));
   const batches = compareRows(read.computed.batches, stored.batches, BATCH_FIELDS);
   const students = compareRows(read.computed.students, stored.students, STUDENT_FIELDS);
   const sources = countRejected(read.rejected);
@@ -80,7 +81,7 @@ export async function verify(o: SourcesToRead & { warehouse: string }, minLesson
   const equal = rejectedEqual && [batches, students].every((d) => d.counts.missing + d.counts.extra + d.counts.differing === 0);
   const history = stored.history.filter((h) => h.pos > 0);
   return {
-    warehouse: o.warehouse,
+    warehouse: withoutCredentials(o.warehouse),
     equal,
     batches,
     students,

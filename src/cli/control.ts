@@ -1,14 +1,50 @@
-// Asking the running supervisor of a warehouse, through the control socket beside it: `status`
-// and `restart` find it from the warehouse path alone.
-import { controlSocketPath } from '../domain/identity.ts';
+// Asking the running supervisor(s) of a warehouse, through the control socket(s): `status` and
+// `restart` find them from --warehouse alone (CONTRACTS §5). A SQLite warehouse has one pipeline,
+// its socket beside the file; a PostgreSQL warehouse may have several on this machine, one socket
+// each in this user's runtime directory, told apart by --pipeline NAME.
+import { readdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { controlSocketPath, socketPrefix, withoutCredentials } from '../domain/identity.ts';
 import { controlRequest, type ControlRequest } from '../runtime/control.ts';
 import { CommandFailed, UsageError } from './errors.ts';
 
+const isUrl = (w: string): boolean => /^postgres(ql)?:\/\//i.test(w);
+
+export interface Running {
+  /** The pipeline's name; null for a SQLite warehouse's one. */
+  pipeline: string | null;
+  socket: string;
+}
+
+/**
+ * The control sockets of `warehouse`'s pipelines on this machine (for a URL: those whose socket
+ * file is there; a stale one is found out when asked), or only `pipeline`'s.
+ */
+export function pipelinesOf(command: string, warehouse: string, pipeline: string | undefined): Running[] {
+  if (!isUrl(warehouse)) return [{ pipeline: null, socket: controlSocketPath(warehouse) }];
+  if (pipeline !== undefined) return [{ pipeline, socket: controlSocketPath(warehouse, pipeline) }];
+  const prefix = socketPrefix(warehouse);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(prefix));
+  } catch {
+    names = [];
+  }
+  const found = names
+    .filter((n) => n.startsWith(basename(prefix)) && n.endsWith('.sock'))
+    .sort()
+    .map((n) => ({ pipeline: n.slice(basename(prefix).length, -'.sock'.length), socket: `${dirname(prefix)}/${n}` }));
+  if (found.length === 0) {
+    throw new UsageError(`${command}: no pipeline of ${withoutCredentials(warehouse)} runs on this machine (no control socket ${prefix}*.sock)`);
+  }
+  return found;
+}
+
 /** The supervisor's answer; no supervisor there is exit 2, a refused request exit 1. */
-export async function ask(command: string, warehouse: string, req: ControlRequest): Promise<unknown> {
+export async function ask(command: string, socket: string, req: ControlRequest): Promise<unknown> {
   let res;
   try {
-    res = await controlRequest(controlSocketPath(warehouse), req);
+    res = await controlRequest(socket, req);
   } catch (err) {
     throw new UsageError(`${command}: ${(err as Error).message}`);
   }

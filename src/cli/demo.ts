@@ -1,6 +1,7 @@
 // `batchboard start` with no sources named: the simulated sources (data/demo/) and the pipeline
 // together, the warehouse at data/warehouse.db, a compact status every few seconds, and a line as
 // soon as an actor crashes or restarts (the supervisor's lifecycle events).
+import { isPostgresUrl } from '../storage/open-writer.ts';
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTORS } from '../actors/messages.ts';
@@ -22,10 +23,13 @@ export async function runDemo(v: FlagValues): Promise<number> {
     if (v[f] !== undefined) throw new UsageError(`${C}: --${f} needs named sources (--api, --students, --log)`);
   }
   const warehouse = stringFlag(C, v, 'warehouse') ?? DEFAULT_WAREHOUSE;
+  if (isPostgresUrl(warehouse)) {
+    throw new UsageError(`${C}: the demo starts afresh on a SQLite file each time; for a PostgreSQL warehouse name the sources (--api, --students, --log)`);
+  }
   const everyS = numberFlag(C, v, 'status-every', { min: 0.5, max: 3600 }) ?? 3;
   const minLessons = intFlag(C, v, 'min-lessons', { min: 1, max: 1_000_000 }) ?? DEFAULT_MIN_LESSONS;
   await refuseIfRunning(C, warehouse);
-  resetDemoWarehouse(warehouse);
+  await resetDemoWarehouse(warehouse);
 
   mkdirSync(DEMO_DIR, { recursive: true });
   const logFile = join(DEMO_DIR, 'pipeline.log');
@@ -42,7 +46,7 @@ export async function runDemo(v: FlagValues): Promise<number> {
         const line = eventLine(e);
         if (line !== null) process.stdout.write(line);
       });
-      timer = setInterval(() => process.stdout.write(statusLine(sup, warehouse)), everyS * 1000);
+      timer = setInterval(() => void statusLine(sup, warehouse).then((line) => process.stdout.write(line)), everyS * 1000);
       timer.unref();
     });
   } finally {
@@ -56,12 +60,12 @@ export async function runDemo(v: FlagValues): Promise<number> {
  * (or any other file) is never touched, and neither is a demo that is running (refuseIfRunning): its
  * sources and warehouse would vanish under it.
  */
-function resetDemoWarehouse(path: string): void {
+async function resetDemoWarehouse(path: string): Promise<void> {
   if (!existsSync(path)) return;
   // Read-only: opening it for writing would already change a foreign file (its journal mode).
   let built: string | undefined;
   try {
-    built = readWarehouse(path, (r) => r.meta('sources'));
+    built = await readWarehouse(path, (r) => r.meta('sources'));
   } catch (err) {
     throw new UsageError(`${C}: the demo writes ${path}, which is not a demo warehouse (${(err as Error).message}); move it away or name sources`);
   }
@@ -96,7 +100,7 @@ const LABELS: [string, string, string][] = [
 ];
 
 /** One line: every source's rate and lag (the standard counters of actors/source.ts), commits/s, restarts; then the top 5. */
-function statusLine(sup: Supervisor, warehouse: string): string {
+async function statusLine(sup: Supervisor, warehouse: string): Promise<string> {
   const by = new Map<string, ActorStatus>(sup.status().map((s) => [s.name, s]));
   const c = (actor: string, key: string): string => String(by.get(actor)?.counters[key] ?? 0);
   const restarts = [...by.values()].reduce((sum, s) => sum + s.restarts, 0);
@@ -108,7 +112,7 @@ function statusLine(sup: Supervisor, warehouse: string): string {
   ];
   let top = '';
   try {
-    top = readWarehouse(warehouse, (r) => r.leaderboard(5))
+    top = (await readWarehouse(warehouse, (r) => r.leaderboard(5)))
       .map((b) => `${visible(b.name)}=${b.qualified_students}`)
       .join(' ');
   } catch {

@@ -17,7 +17,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   start: {
-    usage: 'start --api URL --students PATH --log PATH --warehouse PATH [--min-lessons 3] [--since YYYY-MM-DD]',
+    usage: 'start --api URL --students PATH --log PATH --warehouse PATH|URL [--name NAME] [--min-lessons 3] [--since YYYY-MM-DD]',
     summary: 'run the pipeline until SIGINT/SIGTERM; with no sources named, run the demo on simulated sources',
     load: () => import('./start.ts'),
   },
@@ -27,27 +27,27 @@ const COMMANDS: Record<string, Command> = {
     load: () => import('./simulate.ts'),
   },
   rebuild: {
-    usage: 'rebuild --api URL --students PATH --log PATH --warehouse PATH',
+    usage: 'rebuild --api URL --students PATH --log PATH [--log PATH ...] --warehouse PATH|URL',
     summary: 'compute the warehouse from scratch over everything the sources hold now',
     load: () => import('./rebuild.ts'),
   },
   verify: {
-    usage: 'verify --api URL --students PATH --log PATH --warehouse PATH',
+    usage: 'verify --api URL --students PATH --log PATH [--log PATH ...] --warehouse PATH|URL',
     summary: 'recompute from scratch and compare with the warehouse (exit 1 on differences)',
     load: () => import('./verify.ts'),
   },
   top: {
-    usage: 'top [--warehouse PATH] [--limit N] [--json]',
+    usage: 'top [--warehouse PATH|URL] [--limit N] [--json]',
     summary: 'print the leaderboard',
     load: () => import('./top.ts'),
   },
   status: {
-    usage: 'status [--warehouse PATH] [--json]',
+    usage: 'status [--warehouse PATH|URL] [--pipeline NAME] [--json]',
     summary: "ask the running supervisor of that warehouse for each actor's state",
     load: () => import('./status.ts'),
   },
   restart: {
-    usage: 'restart ACTOR [--warehouse PATH]',
+    usage: 'restart ACTOR [--warehouse PATH|URL] [--pipeline NAME]',
     summary: 'hot-restart one actor of the running supervisor of that warehouse',
     load: () => import('./restart.ts'),
   },

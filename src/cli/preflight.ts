@@ -7,6 +7,7 @@ import { ApiError } from '../sources/batches/errors.ts';
 import { StudentsReader } from '../sources/students/reader.ts';
 import { listLog } from '../sources/log/files.ts';
 import { Warehouse, type OpenOptions } from '../storage/warehouse.ts';
+import { isPostgresUrl } from '../storage/open-writer.ts';
 
 /** Nothing listens there, or the name does not resolve: the source cannot be opened. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -59,10 +60,24 @@ export function checkLog(command: string, path: string): void {
   closeSync(fd);
 }
 
-/** The warehouse opens for writing (created when missing) and takes a commit now. */
-export function checkWarehouse(command: string, path: string, opts: OpenOptions): void {
+/**
+ * The warehouse opens for writing (created when missing: a file, or the tables in an empty
+ * PostgreSQL schema) and takes a commit now. For PostgreSQL, also as pipeline `pipeline`: a second
+ * writer of it, or a running pipeline on the same sources under another name, is refused here.
+ */
+export async function checkWarehouse(command: string, target: string, opts: OpenOptions, pipeline: string): Promise<void> {
   try {
-    const w = Warehouse.open(path, opts);
+    if (isPostgresUrl(target)) {
+      const { PgWarehouse } = await import('../storage/pg/writer.ts');
+      const w = await PgWarehouse.open(target, { ...opts, pipeline });
+      try {
+        await w.checkWritable();
+      } finally {
+        await w.close();
+      }
+      return;
+    }
+    const w = Warehouse.open(target, opts);
     try {
       w.checkWritable();
     } finally {

@@ -3,9 +3,9 @@
 import { sourcesId } from '../domain/identity.ts';
 import { DEFAULT_MIN_LESSONS } from '../domain/records.ts';
 import { jsonLineLogger, type Logger } from '../runtime/index.ts';
-import type { PipelineConfig } from '../actors/pipeline.ts';
+import { pipelineName, type PipelineConfig } from '../actors/pipeline.ts';
 import { UsageError } from './errors.ts';
-import { intFlag, parseFlags, type FlagSpec, type FlagValues } from './flags.ts';
+import { intFlag, parseFlags, stringFlag, type FlagSpec, type FlagValues } from './flags.ts';
 import { checkApi, checkLog, checkStudents, checkWarehouse } from './preflight.ts';
 import { SOURCE_FLAGS, SOURCE_NAMES, sourceFlags, sourceFlagsHelp } from './source-flags.ts';
 import { refuseIfRunning, runPipeline } from './supervise.ts';
@@ -19,6 +19,8 @@ ${sourceFlagsHelp()}
   --api-poll-ms N        how often the API is polled (default 1000)
   --backlog-bytes N      a log backlog larger than this is read by the parallel path first
                          (default ${DEFAULT_BACKLOG_BYTES}; 0: always, when anything is unread)
+  --name NAME            the pipeline's name, its own offsets in a warehouse several pipelines
+                         share (default: the log's file name); status and restart --pipeline NAME
   --status-every S       the demo's status line, every S seconds (default 3)
 Logs are JSON lines on stderr. SIGINT or SIGTERM commits and exits 0.`;
 
@@ -28,6 +30,7 @@ export const START_FLAGS: FlagSpec = {
   ...SOURCE_FLAGS,
   'api-poll-ms': { type: 'string' },
   'backlog-bytes': { type: 'string' },
+  'name': { type: 'string' },
   // the demo only
   'status-every': { type: 'string' },
 };
@@ -58,25 +61,40 @@ export async function run(argv: string[]): Promise<number> {
   return runPipeline(C, ready.cfg, ready.log);
 }
 
+/** `--name`: letters, digits, '.', '_', '-' (it names a socket file and a row of offsets). */
+function pipelineNameFlag(command: string, v: FlagValues): string | undefined {
+  const name = stringFlag(command, v, 'name');
+  if (name !== undefined && !/^[A-Za-z0-9._-]{1,40}$/.test(name)) {
+    throw new UsageError(`${command}: --name must be 1 to 40 letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
 /** The checks, then the backlog's catch-up: the pipeline's config and logger, ready to run. */
 async function prepare(v: FlagValues): Promise<{ cfg: PipelineConfig; log: Logger }> {
   const s = sourceFlags(C, v);
   const pollMs = intFlag(C, v, 'api-poll-ms', { min: 10, max: 3_600_000 });
   const backlogBytes = intFlag(C, v, 'backlog-bytes', { min: 0, max: Number.MAX_SAFE_INTEGER }) ?? DEFAULT_BACKLOG_BYTES;
-  const cfg = { ...s, minLessons: s.minLessons ?? DEFAULT_MIN_LESSONS, ...(pollMs !== undefined && { batchPollMs: pollMs }) };
+  const name = pipelineNameFlag(C, v);
+  const cfg: PipelineConfig = {
+    ...s,
+    minLessons: s.minLessons ?? DEFAULT_MIN_LESSONS,
+    ...(pollMs !== undefined && { batchPollMs: pollMs }),
+    ...(name !== undefined && { name }),
+  };
   // Before anything opens the warehouse: opening it for writing already applies --min-lessons.
-  await refuseIfRunning(C, cfg.warehouse);
+  await refuseIfRunning(C, cfg.warehouse, pipelineName(cfg));
   await checkApi(C, cfg.api, cfg.token);
   checkStudents(C, cfg.students);
   checkLog(C, cfg.log);
   const open = { minLessons: cfg.minLessons, sources: sourcesId(cfg) };
-  checkWarehouse(C, cfg.warehouse, open);
+  await checkWarehouse(C, cfg.warehouse, open, pipelineName(cfg));
   const log = jsonLineLogger();
   // A long backlog of the log is read on the rebuild's path first (batch/catch-up.ts).
   const progress = historyProgress(C);
   let caught;
   try {
-    caught = await catchUp({ ...cfg, open, minBytes: backlogBytes }, (p) => progress.update(p));
+    caught = await catchUp({ ...cfg, open, minBytes: backlogBytes, pipeline: pipelineName(cfg) }, (p) => progress.update(p));
   } finally {
     progress.stop();
     await closeScanPools();

@@ -1,21 +1,31 @@
 // `batchboard status`: each actor's state, restarts, counters and last error, and the supervisor's
-// recent lifecycle events (starts, crashes, restarts), from the running supervisor of the warehouse.
-import { jsonVisible } from '../runtime/text.ts';
+// recent lifecycle events (starts, crashes, restarts), from the running supervisor of the
+// warehouse; of each of its pipelines on this machine, for a PostgreSQL warehouse shared by several.
+import { jsonVisible, visible } from '../runtime/text.ts';
 import type { ActorStatus, SupervisorEvent } from '../runtime/supervisor.ts';
-import { ask } from './control.ts';
+import { ask, pipelinesOf } from './control.ts';
 import { DEFAULT_WAREHOUSE, parseFlags, stringFlag } from './flags.ts';
 import { formatTable } from './table.ts';
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags('status', argv, { warehouse: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseFlags('status', argv, { warehouse: { type: 'string' }, pipeline: { type: 'string' }, json: { type: 'boolean' } });
   const warehouse = stringFlag('status', values, 'warehouse') ?? DEFAULT_WAREHOUSE;
-  const actors = (await ask('status', warehouse, { cmd: 'status' })) as ActorStatus[];
-  if (values['json'] === true) {
-    process.stdout.write(jsonVisible(JSON.stringify(actors, null, 2)) + '\n');
-    return 0;
+  const running = pipelinesOf('status', warehouse, stringFlag('status', values, 'pipeline'));
+  const json = values['json'] === true;
+  const out: string[] = [];
+  const all: { pipeline: string; actors: ActorStatus[] }[] = [];
+  for (const p of running) {
+    const actors = (await ask('status', p.socket, { cmd: 'status' })) as ActorStatus[];
+    if (json) {
+      all.push({ pipeline: p.pipeline ?? 'default', actors });
+      continue;
+    }
+    const events = (await ask('status', p.socket, { cmd: 'events' })) as SupervisorEvent[];
+    out.push((p.pipeline === null ? '' : `pipeline ${visible(p.pipeline)}\n`) + formatStatus(actors) + formatEvents(events));
   }
-  const events = (await ask('status', warehouse, { cmd: 'events' })) as SupervisorEvent[];
-  process.stdout.write(formatStatus(actors) + formatEvents(events));
+  // --json: the actors of a SQLite warehouse's pipeline, as always; {pipeline, actors}[] for a shared warehouse.
+  if (json) process.stdout.write(jsonVisible(JSON.stringify(running[0]!.pipeline === null ? all[0]!.actors : all, null, 2)) + '\n');
+  else process.stdout.write(out.join('\n'));
   return 0;
 }
 

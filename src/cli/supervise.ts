@@ -1,15 +1,21 @@
 // Running the pipeline's supervisor from a command (start, the demo), and the one check every
 // command that writes a warehouse makes first: that no supervisor writes it already.
-import { controlSocketPath } from '../domain/identity.ts';
+import { controlSocketPath, withoutCredentials } from '../domain/identity.ts';
+import { isPostgresUrl } from '../storage/open-writer.ts';
 import { pipelineOptions, type PipelineConfig } from '../actors/pipeline.ts';
 import { runSupervisor, supervisorAnswers, visible, type Logger, type Supervisor } from '../runtime/index.ts';
 import { UsageError } from './errors.ts';
 
-/** Refuses (exit 2) when a supervisor answers on the warehouse's control socket: two writers would interleave. */
-export async function refuseIfRunning(command: string, warehouse: string): Promise<void> {
-  const socket = controlSocketPath(warehouse);
+/**
+ * Refuses (exit 2) when a supervisor answers on the control socket of the warehouse (of its
+ * pipeline `pipeline`, for a PostgreSQL warehouse several share): two writers would interleave.
+ * Pipelines of other machines are refused by the PostgreSQL writer itself.
+ */
+export async function refuseIfRunning(command: string, warehouse: string, pipeline?: string): Promise<void> {
+  const socket = controlSocketPath(warehouse, pipeline);
   if (await supervisorAnswers(socket)) {
-    throw new UsageError(`${command}: a batchboard supervisor is already running on warehouse ${warehouse} (control socket ${socket}); stop it first`);
+    const which = pipeline === undefined || !isPostgresUrl(warehouse) ? '' : ` as pipeline ${pipeline}`;
+    throw new UsageError(`${command}: a batchboard supervisor is already running on warehouse ${withoutCredentials(warehouse)}${which} (control socket ${socket}); stop it first`);
   }
 }
 

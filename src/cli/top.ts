@@ -9,8 +9,8 @@ export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 1_000;
 
 export const FLAGS_HELP = [
-  'batchboard top [--warehouse PATH] [--limit N] [--json]',
-  `  --warehouse PATH   the warehouse (default ${DEFAULT_WAREHOUSE})`,
+  'batchboard top [--warehouse PATH|URL] [--limit N] [--json]',
+  `  --warehouse PATH|URL  the warehouse: a SQLite file or postgres://USER@HOST[:PORT]/DB[?schema=S] (default ${DEFAULT_WAREHOUSE})`,
   `  --limit N          how many batches, 1..${MAX_LIMIT} (default ${DEFAULT_LIMIT})`,
   '  --json             a JSON array of {rank, id, name, qualified_students} instead of a table',
 ].join('\n');
@@ -19,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags('top', argv, { warehouse: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } });
   const warehouse = stringFlag('top', values, 'warehouse') ?? DEFAULT_WAREHOUSE;
   const limit = intFlag('top', values, 'limit', { min: 1, max: MAX_LIMIT }) ?? DEFAULT_LIMIT;
-  const rows = readWarehouse(warehouse, (r) => r.leaderboard(limit));
+  const rows = await readWarehouse(warehouse, (r) => r.leaderboard(limit));
   const ranked = rows.map((r, i) => ({ rank: i + 1, id: r.id, name: r.name, qualified_students: r.qualified_students }));
   process.stdout.write(values['json'] === true ? jsonVisible(JSON.stringify(ranked, null, 2)) + '\n' : formatTop(ranked));
   return 0;

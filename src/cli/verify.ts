@@ -14,18 +14,19 @@ import { formatTable } from './table.ts';
 const C = 'verify';
 
 export const FLAGS_HELP = `batchboard verify --api URL --students PATH --log PATH --warehouse PATH [flags]
-${sourceFlagsHelp("default: the warehouse's own, else 3")}`;
+${sourceFlagsHelp("default: the warehouse's own, else 3")}
+  --log PATH (again)     a PostgreSQL warehouse several pipelines write: --log once per pipeline's log`;
 
 export async function run(argv: string[]): Promise<number> {
-  const s = sourceFlags(C, parseFlags(C, argv, SOURCE_FLAGS).values);
+  const s = sourceFlags(C, parseFlags(C, argv, SOURCE_FLAGS).values, { manyLogs: true });
   let r;
   try {
-    r = await verify(s, minLessonsFor(s));
+    r = await verify(s, await minLessonsFor(s));
   } finally {
     await closeScanPools();
   }
   if (r.equal) {
-    process.stdout.write(`warehouse ${s.warehouse} equals the sources: ${r.batches.counts.warehouse} batches, ${r.students.counts.warehouse} students\n`);
+    process.stdout.write(`warehouse ${r.warehouse} equals the sources: ${r.batches.counts.warehouse} batches, ${r.students.counts.warehouse} students\n`);
     return 0;
   }
   process.stdout.write(formatDifferences(r));

@@ -1,6 +1,8 @@
 // Names several layers share: how the batches API's URL is checked and shown, what a warehouse
 // records as its sources, and where the control socket of a warehouse's supervisor is. Pure.
-import { resolve as resolvePath } from 'node:path';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve as resolvePath } from 'node:path';
 
 /** Why `url` cannot be the batches API's base URL, or null when it can (http or https). */
 export function apiUrlProblem(url: string): string | null {
@@ -37,7 +39,45 @@ export function sourcesId(s: { api: string; students: string; log: string }): st
   return JSON.stringify({ api: apiBase(withoutCredentials(s.api)), students: resolvePath(s.students), log: resolvePath(s.log) });
 }
 
-/** The control socket of the supervisor that writes `warehouse`: beside it, so `status` finds it from the path alone. */
-export function controlSocketPath(warehouse: string): string {
-  return `${warehouse}.sock`;
+const isUrl = (warehouse: string): boolean => /^postgres(ql)?:\/\//i.test(warehouse);
+
+/**
+ * The control socket of the supervisor that writes `warehouse`, found from the warehouse alone
+ * (CONTRACTS §5). A SQLite warehouse is one pipeline's: beside the file. A PostgreSQL warehouse
+ * may be written by several pipelines of this machine: one socket each, in this user's runtime
+ * directory (`runtimeDir`), named by the warehouse's URL (without its password) and the pipeline.
+ */
+export function controlSocketPath(warehouse: string, pipeline = 'default', runtimeDir = defaultRuntimeDir()): string {
+  if (!isUrl(warehouse)) return `${warehouse}.sock`;
+  return `${socketPrefix(warehouse, runtimeDir)}${pipeline.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}.sock`;
+}
+
+/** What every control socket of `warehouse` (a URL) starts with: the pipelines of this machine are the sockets found there. */
+export function socketPrefix(warehouse: string, runtimeDir = defaultRuntimeDir()): string {
+  const id = createHash('sha256').update(warehouseKey(warehouse)).digest('hex').slice(0, 16);
+  return join(runtimeDir, `bb-${id}-`);
+}
+
+/**
+ * One spelling per PostgreSQL warehouse: host, port (default 5432), database and schema (default
+ * public); no user or password (the same tables, whoever connects).
+ */
+function warehouseKey(url: string): string {
+  try {
+    const u = new URL(url);
+    const host = u.searchParams.get('host') ?? u.hostname.toLowerCase();
+    return `${host}:${u.port === '' ? '5432' : u.port}${u.pathname}?schema=${u.searchParams.get('schema') ?? 'public'}`;
+  } catch {
+    return withoutCredentials(url);
+  }
+}
+
+/** This user's directory for sockets: $XDG_RUNTIME_DIR, else one of the temp directory's, per user. */
+export function defaultRuntimeDir(): string {
+  return process.env['XDG_RUNTIME_DIR'] ?? join(tmpdir(), `batchboard-${process.getuid?.() ?? 'user'}`);
+}
+
+/** A pipeline's name when `start --name` gives none: its log's file name (CONTRACTS §4b). */
+export function defaultPipelineName(log: string): string {
+  return basename(log);
 }

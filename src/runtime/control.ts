@@ -3,6 +3,7 @@
 // listens on a network address.
 import net from 'node:net';
 import fs from 'node:fs';
+import { dirname } from 'node:path';
 import type { Supervisor, SupervisorEvent } from './supervisor.ts';
 import { errors } from './errors.ts';
 
@@ -35,6 +36,8 @@ export class ControlServer {
 
   static async listen(path: string, supervisor: Supervisor): Promise<ControlServer> {
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw errors.socketPathTooLong(path);
+    // A directory of sockets of this user's (a runtime directory) is made on first use, private.
+    fs.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     await removeStaleSocket(path);
     // The supervisor's own lifecycle (starts, crashes, restarts, backoffs), newest last.
     const recent: SupervisorEvent[] = [];

@@ -15,5 +15,8 @@ export function isPostgresUrl(target: string): boolean {
 }
 
 export async function openWriter(target: string, o: WriterOptions, onEvent: (event: string, fields: Record<string, unknown>) => void): Promise<WarehouseWriter> {
-  return SqliteWriter.open(target, { minLessons: o.minLessons, sources: o.sources }, onEvent);
+  if (!isPostgresUrl(target)) return SqliteWriter.open(target, { minLessons: o.minLessons, sources: o.sources }, onEvent);
+  // Loaded only for a URL: a SQLite pipeline never loads the PostgreSQL driver.
+  const { PgWarehouse } = await import('./pg/writer.ts');
+  return PgWarehouse.open(target, { pipeline: o.pipeline, minLessons: o.minLessons, sources: o.sources, onEvent });
 }

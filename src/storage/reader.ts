@@ -25,7 +25,25 @@ export interface LeaderRow {
   qualified_students: number;
 }
 
-export class WarehouseReader {
+/**
+ * Reading a warehouse without writing it, whatever holds it: this SQLite reader, or PostgreSQL's
+ * (pg/). Every method answers from one committed state.
+ */
+export interface Reading {
+  /** A value of the warehouse's meta table (what it was built from, its minimum of lessons, ...). */
+  meta(key: string): Promise<string | undefined>;
+  /** The minimum of lessons the warehouse was built with, if it records one. */
+  minLessons(): Promise<number | undefined>;
+  /** CONTRACTS §4's leaderboard query, as written there. */
+  leaderboard(limit: number): Promise<LeaderRow[]>;
+  /** Everything `verify` compares, in one snapshot. */
+  contents(): Promise<WarehouseContents>;
+  /** Log history the log no longer holds, oldest first (storage/history.ts). */
+  lostHistory(): Promise<LostHistory[]>;
+  close(): Promise<void>;
+}
+
+export class WarehouseReader implements Reading {
   private constructor(
     readonly path: string,
     private readonly db: Database.Database,
@@ -54,24 +72,21 @@ export class WarehouseReader {
     }
   }
 
-  /** A value of the warehouse's meta table (what it was built from, its minimum of lessons, ...). */
-  meta(key: string): string | undefined {
+  async meta(key: string): Promise<string | undefined> {
     return this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
   }
 
-  /** The minimum of lessons the warehouse was built with, if it records one. */
-  minLessons(): number | undefined {
-    const v = this.meta('min_lessons');
+  async minLessons(): Promise<number | undefined> {
+    const v = await this.meta('min_lessons');
     return v === undefined ? undefined : Number(v);
   }
 
-  /** CONTRACTS §4's leaderboard query, as written there. */
-  leaderboard(limit: number): LeaderRow[] {
+  async leaderboard(limit: number): Promise<LeaderRow[]> {
     return this.db.prepare('SELECT id, name, qualified_students FROM batches ORDER BY qualified_students DESC, id LIMIT ?').all(limit) as LeaderRow[];
   }
 
-  /** Everything `verify` compares, read in one read transaction: one committed state. */
-  contents(): WarehouseContents {
+  /** In one read transaction: one committed state. */
+  async contents(): Promise<WarehouseContents> {
     return this.db.transaction(() => ({
       batches: this.db
         .prepare('SELECT id, name, start_date, created_at, student_count, qualified_students FROM batches ORDER BY id')
@@ -85,22 +100,31 @@ export class WarehouseReader {
    * Log history the log no longer holds (storage/history.ts), oldest first: what `verify` names when
    * the warehouse differs from the sources. Empty in a warehouse of schema version 1.
    */
-  lostHistory(): LostHistory[] {
+  async lostHistory(): Promise<LostHistory[]> {
     return readLost(this.db);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
 
-/** Opens `path` read-only, runs `fn`, closes. */
-export function readWarehouse<T>(path: string, fn: (r: WarehouseReader) => T): T {
-  const r = WarehouseReader.open(path);
+/** A reader of the warehouse at `target`: a path, or a postgres:// URL. */
+export async function openReader(target: string): Promise<Reading> {
+  if (/^postgres(ql)?:\/\//i.test(target)) {
+    const { openPgReader } = await import('./pg/reader.ts');
+    return openPgReader(target);
+  }
+  return WarehouseReader.open(target);
+}
+
+/** Opens the warehouse at `target` read-only, runs `fn`, closes. */
+export async function readWarehouse<T>(target: string, fn: (r: Reading) => T | Promise<T>): Promise<T> {
+  const r = await openReader(target);
   try {
-    return fn(r);
+    return await fn(r);
   } finally {
-    r.close();
+    await r.close();
   }
 }
 

@@ -2,7 +2,8 @@
 // name its sources, and the warehouse's contract tables read as an outside tool would.
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { plainRows, readContractTables, type ContractTables } from '../warehouse-rows.ts';
+import { plainRows, type ContractTables } from '../warehouse-rows.ts';
+import { readContractTables } from '../backends.ts';
 import type { Simulator, SimulatorOptions } from '../../src/simulator/index.ts';
 import type { ExpectedWarehouse } from '../../src/simulator/expected.ts';
 import { startSim, tempDir } from '../simulator/helpers.ts';
@@ -50,8 +51,8 @@ export function warehousePath(t: ExecutionContext): string {
 export type { ContractTables } from '../warehouse-rows.ts';
 
 /** The contract tables of a warehouse that exists, in the shape of `sim.expected()`. */
-export function readContract(path: string): ContractTables {
-  const rows = readContractTables(path);
+export async function readContract(path: string): Promise<ContractTables> {
+  const rows = await readContractTables(path);
   if (rows === null) throw new Error(`${path} holds no warehouse`);
   return rows;
 }

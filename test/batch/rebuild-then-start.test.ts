@@ -48,7 +48,7 @@ test('start continues from a rebuilt warehouse and reaches what verify calls equ
   ).catch((err: Error) => {
     throw new Error(`${err.message}\nlast verify:\n${last}`);
   });
-  t.deepEqual(readContract(warehouse), expected);
+  t.deepEqual(await readContract(warehouse), expected);
   // Nothing read twice: the LogTailer read exactly the valid lines written after the rebuild.
   const after = ledgerValidLines(sim.ledger) - linesAtRebuild;
   await waitFor(async () => {

@@ -14,7 +14,7 @@ test('the rebuilt warehouse equals the expectation over sources with every hard 
 
   // Truncated lines are gone from the files: a from-scratch computation never saw them.
   const expected = plain(sim.expected({ truncatedLines: 'lost' }));
-  const got = readContract(warehouse);
+  const got = await readContract(warehouse);
   t.is(got.batches.length, expected.batches.length);
   t.deepEqual(got.batches, expected.batches);
   t.is(got.students.length, expected.students.length);
@@ -65,7 +65,7 @@ test('a second rebuild replaces the first wholly, keeping its minimum of lessons
   const warehouse = warehousePath(t);
   const first = await batchboard(['rebuild', ...sourceFlags(sim), '--warehouse', warehouse, '--min-lessons', '2']);
   t.is(first.code, 0, first.stderr);
-  t.deepEqual(readContract(warehouse), plain(sim.expected({ truncatedLines: 'lost', minLessons: 2 })));
+  t.deepEqual(await readContract(warehouse), plain(sim.expected({ truncatedLines: 'lost', minLessons: 2 })));
 
   sim.addBatches(3);
   sim.insertStudents(40);
@@ -75,9 +75,9 @@ test('a second rebuild replaces the first wholly, keeping its minimum of lessons
   const second = await batchboard(['rebuild', ...sourceFlags(sim), '--warehouse', warehouse]);
   t.is(second.code, 0, second.stderr);
   t.regex(second.stdout, /minimum 2 lessons/);
-  t.deepEqual(readContract(warehouse), plain(sim.expected({ truncatedLines: 'lost', minLessons: 2 })));
+  t.deepEqual(await readContract(warehouse), plain(sim.expected({ truncatedLines: 'lost', minLessons: 2 })));
 
   const third = await batchboard(['rebuild', ...sourceFlags(sim), '--warehouse', warehouse, '--min-lessons', '3']);
   t.is(third.code, 0, third.stderr);
-  t.deepEqual(readContract(warehouse), plain(sim.expected({ truncatedLines: 'lost', minLessons: 3 })));
+  t.deepEqual(await readContract(warehouse), plain(sim.expected({ truncatedLines: 'lost', minLessons: 3 })));
 });

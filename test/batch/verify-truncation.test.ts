@@ -21,12 +21,12 @@ test('after a truncation of a log the pipeline had read, verify names the histor
   sim.truncate();
   sim.writeTestRuns(200);
   await caughtUp(t, sim, pipeline); // truncated lines counted: the ledger's default, 'read'
-  await waitFor(() => readWarehouse(pipeline.warehouse, (r) => r.lostHistory()).length > 0, {
+  await waitFor(async () => (await readWarehouse(pipeline.warehouse, (r) => r.lostHistory())).length > 0, {
     what: () => `the truncation stored as lost history; stderr:\n${pipeline.stderr.slice(-3000)}`,
     timeoutMs: 20_000,
     intervalMs: 50,
   });
-  const history = readWarehouse(pipeline.warehouse, (r) => r.lostHistory());
+  const history = await readWarehouse(pipeline.warehouse, (r) => r.lostHistory());
   t.is(history.length, 1);
   t.like(history[0], { reason: 'truncated', file: 'test_runs.log', pos: read });
 

@@ -50,7 +50,7 @@ test('a warehouse that does not exist is one line naming it, exit 2', async (t) 
 test('a command --help prints its usage line and exits 0', async (t) => {
   const r = await batchboard(['restart', '--help']);
   t.is(r.code, 0);
-  t.regex(r.stdout, /usage: batchboard restart ACTOR \[--warehouse PATH\]/);
+  t.regex(r.stdout, /usage: batchboard restart ACTOR \[--warehouse PATH\|URL\] \[--pipeline NAME\]/);
 });
 
 test('status with no running supervisor names the socket it tried, exit 2', async (t) => {

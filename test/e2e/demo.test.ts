@@ -166,7 +166,7 @@ test.serial('a warehouse of named sources at data/warehouse.db is refused with o
   const sim = await startSim(t, cwd, { seed: 12 });
   const pipeline = new Pipeline(t, sim, path.join(cwd, 'data'));
   pipeline.start();
-  await waitFor(() => (readRows(pipeline.warehouse)?.batches.length ?? 0) > 0, { what: 'batches in the named-sources warehouse', timeoutMs: 30_000, intervalMs: 100 });
+  await waitFor(async () => ((await readRows(pipeline.warehouse))?.batches.length ?? 0) > 0, { what: 'batches in the named-sources warehouse', timeoutMs: 30_000, intervalMs: 100 });
   t.is((await pipeline.stop('SIGTERM')).code, 0);
   // SQLite's own -wal/-shm beside a WAL file come and go with readers (also read-only ones).
   const listing = () => fs.readdirSync(path.join(cwd, 'data')).filter((f) => !/-(wal|shm)$/.test(f)).sort();

@@ -1,11 +1,12 @@
 // CONTRACTS §1-§3 end to end: a history, then a live stream with every hard case switched on,
-// through `batchboard start` as a user runs it. The warehouse ends exactly where the simulator's
+// through `batchboard start` as a user runs it, on each warehouse backend. The warehouse ends exactly where the simulator's
 // ledger says it must: every batch, student and completion once, every bad record rejected once.
 import test from 'ava';
 import { INVALID_BATCH_KINDS, INVALID_STUDENT_KINDS, BAD_LINE_KINDS } from '../../src/simulator/index.ts';
 import { Pipeline, caughtUp, expectedRows, startSim, tempDir, waitForExact } from './helpers.ts';
+import { BACKENDS, newWarehouse } from '../backends.ts';
 
-test('history, then a live stream with every hard case: the warehouse equals the ledger', async (t) => {
+for (const backend of BACKENDS) test(`[${backend}] history, then a live stream with every hard case: the warehouse equals the ledger`, async (t) => {
   const dir = tempDir(t);
   const sim = await startSim(t, dir, {
     seed: 4,
@@ -13,7 +14,7 @@ test('history, then a live stream with every hard case: the warehouse equals the
     faults: 'all',
     tuning: { retryAfterSec: 1, slowMs: 300 },
   });
-  const pipeline = new Pipeline(t, sim, dir);
+  const pipeline = new Pipeline(t, sim, dir, [], { warehouse: await newWarehouse(t, backend, dir) });
   pipeline.start();
   await caughtUp(t, sim, pipeline);
 

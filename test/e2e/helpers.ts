@@ -8,10 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
-import Database from 'better-sqlite3';
 import { startSimulator, type ExpectOptions, type Simulator, type SimulatorOptions } from '../../src/simulator/index.ts';
 import { waitFor } from '../wait.ts';
-import { plainRows, readContractTables, type ContractTables } from '../warehouse-rows.ts';
+import { plainRows, type ContractTables } from '../warehouse-rows.ts';
+import { readContractTables } from '../backends.ts';
+import { controlSocketPath, defaultPipelineName } from '../../src/domain/identity.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/batchboard.mjs', import.meta.url));
@@ -34,21 +35,35 @@ export class Pipeline {
   stderr = '';
   starts = 0;
   readonly warehouse: string;
+  readonly log: string;
 
   constructor(
     private readonly t: ExecutionContext,
     private readonly sim: Simulator,
     dir: string,
     private readonly extra: string[] = [],
+    o: {
+      /** Default: DIR/warehouse.db. A postgres:// URL runs the pipeline on PostgreSQL. */
+      warehouse?: string;
+      /** The log it tails; default the simulator's. */
+      log?: string;
+    } = {},
   ) {
-    this.warehouse = path.join(dir, 'warehouse.db');
+    this.warehouse = o.warehouse ?? path.join(dir, 'warehouse.db');
+    this.log = o.log ?? sim.logPath;
     t.teardown(() => {
       this.child?.kill('SIGKILL');
     });
   }
 
+  /** The supervisor's control socket (its pipeline's, on PostgreSQL). */
+  get socket(): string {
+    const i = this.extra.indexOf('--name');
+    return controlSocketPath(this.warehouse, i >= 0 ? this.extra[i + 1] : defaultPipelineName(this.log));
+  }
+
   get args(): string[] {
-    return ['start', '--api', this.sim.apiUrl, '--students', this.sim.studentsPath, '--log', this.sim.logPath, '--warehouse', this.warehouse, '--api-poll-ms', '100', ...this.extra];
+    return ['start', '--api', this.sim.apiUrl, '--students', this.sim.studentsPath, '--log', this.log, '--warehouse', this.warehouse, '--api-poll-ms', '100', ...this.extra];
   }
 
   start(): ChildProcess {
@@ -97,7 +112,7 @@ export class Pipeline {
 
 export type WarehouseRows = ContractTables;
 
-/** The warehouse as an analyst reads it: read-only, one consistent snapshot. */
+/** The warehouse as an analyst reads it: read-only, one consistent snapshot (either backend). */
 export const readRows = readContractTables;
 
 /** The rows the warehouse must hold, from the simulator's ledger. */
@@ -139,8 +154,8 @@ export async function waitForExact(
   let last: string[] = [];
   let shown = Date.now();
   await waitFor(
-    () => {
-      last = differences(readRows(pipeline.warehouse), expected);
+    async () => {
+      last = differences(await readRows(pipeline.warehouse), expected);
       if (process.env['BB_DEBUG'] && Date.now() - shown > 5000) {
         shown = Date.now();
         console.error(`${new Date().toISOString()} still differs:\n  ${last.join('\n  ')}`);
@@ -158,22 +173,4 @@ export async function caughtUp(t: ExecutionContext, sim: Simulator, pipeline: Pi
   await waitForExact(t, pipeline, expectedRows(sim, opts), timeoutMs);
 }
 
-/** Batches whose stored aggregates disagree with the students rows of the same snapshot (CONTRACTS §4); [] when consistent. */
-export function inconsistentBatches(file: string, minLessons = 3): Record<string, unknown>[] {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 2000');
-    return db
-      .prepare(
-        `SELECT b.id, b.student_count, b.qualified_students,
-                (SELECT count(*) FROM students s WHERE s.batch_id = b.id) AS students,
-                (SELECT count(*) FROM students s WHERE s.batch_id = b.id AND s.completed >= @min) AS qualified
-         FROM batches b
-         WHERE b.student_count != (SELECT count(*) FROM students s WHERE s.batch_id = b.id)
-            OR b.qualified_students != (SELECT count(*) FROM students s WHERE s.batch_id = b.id AND s.completed >= @min)`,
-      )
-      .all({ min: minLessons }) as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
-}
+export { inconsistentBatches } from '../backends.ts';

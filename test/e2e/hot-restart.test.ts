@@ -6,23 +6,27 @@ import { batchboard } from '../cli/helpers.ts';
 import { Pipeline, caughtUp, startSim, tempDir } from './helpers.ts';
 import { waitFor } from '../wait.ts';
 import type { ActorStatus } from '../../src/runtime/index.ts';
+import { BACKENDS, newWarehouse } from '../backends.ts';
 
 async function status(warehouse: string): Promise<Map<string, ActorStatus>> {
   const r = await batchboard(['status', '--warehouse', warehouse, '--json']);
   if (r.code !== 0) throw new Error(`status: exit ${r.code}: ${r.stderr}`);
-  return new Map((JSON.parse(r.stdout) as ActorStatus[]).map((a) => [a.name, a]));
+  // A SQLite warehouse's pipeline: its actors; a PostgreSQL warehouse: {pipeline, actors} for each pipeline here (one).
+  const json = JSON.parse(r.stdout) as ActorStatus[] | { pipeline: string; actors: ActorStatus[] }[];
+  const actors = json.flatMap((x) => ('actors' in x ? x.actors : [x]));
+  return new Map(actors.map((a) => [a.name, a]));
 }
 
 const ALL = ['Aggregator', 'BatchFetcher', 'StudentWatcher', 'LogTailer'];
 
-test('a hot restart of each actor mid-stream: exact warehouse; sources restart alone', async (t) => {
+for (const backend of BACKENDS) test(`[${backend}] a hot restart of each actor mid-stream: exact warehouse; sources restart alone`, async (t) => {
   const dir = tempDir(t);
   const sim = await startSim(t, dir, {
     seed: 21,
     live: { batchesPerSec: 5, studentsPerSec: 50, testRunsPerSec: 5_000 },
     faults: { 'backfill-students': 0.05, 'late-batches': 0.2, 'bad-lines': 0.005 },
   });
-  const pipeline = new Pipeline(t, sim, dir);
+  const pipeline = new Pipeline(t, sim, dir, [], { warehouse: await newWarehouse(t, backend, dir) });
   pipeline.start();
   await waitFor(async () => {
     try {

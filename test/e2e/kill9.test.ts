@@ -4,27 +4,11 @@
 // nothing lost, nothing counted twice.
 import fs from 'node:fs';
 import test from 'ava';
-import Database from 'better-sqlite3';
-import { controlSocketPath } from '../../src/domain/identity.ts';
 import { Pipeline, caughtUp, startSim, tempDir } from './helpers.ts';
+import { BACKENDS, committed as progress, newWarehouse } from '../backends.ts';
 import { waitFor } from '../wait.ts';
 
-/** Completions and students committed so far, read-only; 0 before the warehouse exists. */
-function progress(file: string): number {
-  if (!fs.existsSync(file)) return 0;
-  const db = new Database(file, { readonly: true });
-  try {
-    const has = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'completion_lists'").pluck().get() as number;
-    if (has === 0) return 0;
-    return db.prepare('SELECT (SELECT count(*) FROM completions) + (SELECT coalesce(sum(length(lessons)), 0) / 8 FROM completion_lists) + (SELECT count(*) FROM students) + (SELECT count(*) FROM batches)').pluck().get() as number;
-  } catch {
-    return 0;
-  } finally {
-    db.close();
-  }
-}
-
-test('kill -9 at twelve moments, each followed by a restart: the warehouse is exact', async (t) => {
+for (const backend of BACKENDS) test(`[${backend}] kill -9 at twelve moments, each followed by a restart: the warehouse is exact`, async (t) => {
   const dir = tempDir(t);
   const sim = await startSim(t, dir, {
     seed: 9,
@@ -33,19 +17,19 @@ test('kill -9 at twelve moments, each followed by a restart: the warehouse is ex
     faults: { 'duplicate-lines': 0.01, 'bad-lines': 0.005, 'backfill-students': 0.05, 'late-batches': 0.2, 'split-lines': 0.002 },
     tuning: { splitPauseMs: 20 },
   });
-  const pipeline = new Pipeline(t, sim, dir);
+  const pipeline = new Pipeline(t, sim, dir, [], { warehouse: await newWarehouse(t, backend, dir) });
   const moments: { name: string; until: () => boolean | Promise<boolean> }[] = [
     { name: 'right after spawn', until: () => true },
-    { name: 'once the control socket exists (actors starting)', until: () => fs.existsSync(controlSocketPath(pipeline.warehouse)) },
-    { name: 'during the history load', until: () => progress(pipeline.warehouse) > 1_000 },
-    { name: 'further into the history', until: () => progress(pipeline.warehouse) > 20_000 },
+    { name: 'once the control socket exists (actors starting)', until: () => fs.existsSync(pipeline.socket) },
+    { name: 'during the history load', until: async () => (await progress(pipeline.warehouse)) > 1_000 },
+    { name: 'further into the history', until: async () => (await progress(pipeline.warehouse)) > 20_000 },
   ];
   let mark = 0;
   for (const step of [200, 50, 500, 10, 1_000, 100]) {
     moments.push({
       name: `${step} records into the live stream`,
-      until: () => {
-        const p = progress(pipeline.warehouse);
+      until: async () => {
+        const p = await progress(pipeline.warehouse);
         if (mark === 0) mark = p;
         return p >= mark + step;
       },
@@ -59,8 +43,9 @@ test('kill -9 at twelve moments, each followed by a restart: the warehouse is ex
     mark = 0;
     await waitFor(m.until, { what: `the moment '${m.name}'`, timeoutMs: 60_000, intervalMs: 5 });
     await pipeline.kill9();
-    t.log(`killed ${m.name}: ${progress(pipeline.warehouse)} records committed`);
-    if (process.env.BB_DEBUG) console.error(`killed ${m.name}: ${progress(pipeline.warehouse)} at ${new Date().toISOString()}`);
+    const p = await progress(pipeline.warehouse);
+    t.log(`killed ${m.name}: ${p} records committed`);
+    if (process.env.BB_DEBUG) console.error(`killed ${m.name}: ${p} at ${new Date().toISOString()}`);
   }
   t.true(moments.length >= 10);
 

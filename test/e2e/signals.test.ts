@@ -66,9 +66,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     t.deepEqual(pipeline.events('actor.crash'), [], 'no actor crashed on the way down');
     t.false(fs.existsSync(`${pipeline.warehouse}.sock`), 'the control socket is gone');
 
-    const rows = readRows(pipeline.warehouse)!;
+    const rows = (await readRows(pipeline.warehouse))!;
     t.true(rows.batches.length > 0 && rows.students.length > 0, 'the warehouse holds what was committed');
-    t.deepEqual(inconsistentBatches(pipeline.warehouse), [], 'every batch agrees with its students (CONTRACTS §4)');
+    t.deepEqual(await inconsistentBatches(pipeline.warehouse), [], 'every batch agrees with its students (CONTRACTS §4)');
 
     // The sources went on while it was down; the restart resumes from the warehouse alone.
     pipeline.start();
@@ -95,7 +95,7 @@ test.serial('a second start on a warehouse being written is refused with one lin
   await second([]);
   // Another minimum would have the warehouse recounted under the running Aggregator's feet.
   await second(['--min-lessons', '1']);
-  t.deepEqual(inconsistentBatches(pipeline.warehouse, 3), [], 'readers still see qualified_students counted by the running minimum, 3');
+  t.deepEqual(await inconsistentBatches(pipeline.warehouse, 3), [], 'readers still see qualified_students counted by the running minimum, 3');
 
   t.true(await allRunning(pipeline.warehouse), 'the first supervisor runs on');
   const db = new Database(pipeline.warehouse, { readonly: true });
@@ -105,6 +105,6 @@ test.serial('a second start on a warehouse being written is refused with one lin
     db.close();
   }
   await caughtUp(t, sim, pipeline);
-  t.deepEqual(inconsistentBatches(pipeline.warehouse, 3), []);
+  t.deepEqual(await inconsistentBatches(pipeline.warehouse, 3), []);
   t.is((await pipeline.stop('SIGTERM')).code, 0);
 });

@@ -21,7 +21,7 @@ test.serial('--since: only batches created on or after the date; students of eve
   await sim.pause();
   await waitForExact(t, pipeline, expectedRows(sim, {}, { since }));
 
-  const rows = readRows(pipeline.warehouse)!;
+  const rows = (await readRows(pipeline.warehouse))!;
   const before = [...sim.ledger.batches.values()].filter((b) => b.created_at < cut);
   t.true(before.length > 0, `the history has batches before ${since}`);
   t.true(rows.batches.length > 0, `and batches on or after it`);
@@ -30,7 +30,7 @@ test.serial('--since: only batches created on or after the date; students of eve
   const orphans = rows.students.filter((s) => early.has(s['batch_id'] as number));
   t.true(orphans.length > 0, 'students of batches before the date are stored too');
   t.true(orphans.some((s) => (s['completed'] as number) > 0), 'with their completed lessons');
-  t.deepEqual(inconsistentBatches(pipeline.warehouse), []);
+  t.deepEqual(await inconsistentBatches(pipeline.warehouse), []);
   t.log(`--since ${since}: ${rows.batches.length} batches stored, ${before.length} before it left out; ${orphans.length} students of those stored`);
 
   // Live batches keep coming (all of them after the date).
@@ -47,11 +47,11 @@ test.serial('--min-lessons 2 counts students with 2 completed lessons; restarted
   const two = new Pipeline(t, sim, dir, ['--min-lessons', '2']);
   two.start();
   await caughtUp(t, sim, two, { minLessons: 2 });
-  t.deepEqual(inconsistentBatches(two.warehouse, 2), [], 'qualified_students = students with completed >= 2');
+  t.deepEqual(await inconsistentBatches(two.warehouse, 2), [], 'qualified_students = students with completed >= 2');
   t.is((await two.stop('SIGTERM')).code, 0);
 
   // The two minimums must tell some batch apart, or the recount would go unseen.
-  const at2 = new Map(readRows(two.warehouse)!.batches.map((b) => [b['id'], b['qualified_students']]));
+  const at2 = new Map((await readRows(two.warehouse))!.batches.map((b) => [b['id'], b['qualified_students']]));
   const at3 = expectedRows(sim).batches;
   t.true(at3.some((b) => at2.get(b.id) !== b.qualified_students), 'some batch has students with exactly 2 completed lessons');
 
@@ -59,7 +59,7 @@ test.serial('--min-lessons 2 counts students with 2 completed lessons; restarted
   const three = new Pipeline(t, sim, dir, ['--min-lessons', '3']);
   three.start();
   await waitForExact(t, three, expectedRows(sim));
-  t.deepEqual(inconsistentBatches(three.warehouse, 3), []);
+  t.deepEqual(await inconsistentBatches(three.warehouse, 3), []);
 
   // And the stream goes on counted by the new minimum.
   sim.resume();

@@ -54,7 +54,7 @@ test('losses are stored once per key, in the transaction of the records they cam
   t.is(w.recordLost([truncated], NOW), 1);
   w.setOffset('test_runs', OFFSET, NOW);
   w.rollback();
-  t.deepEqual(readWarehouse(file, (r) => r.lostHistory()), []);
+  t.deepEqual((await readWarehouse(file, (r) => r.lostHistory())), []);
 
   w.begin();
   t.is(w.recordLost([truncated, deleted], NOW), 2);
@@ -66,7 +66,7 @@ test('losses are stored once per key, in the transaction of the records they cam
   t.is(w.recordLost([], LATER), 0);
   w.commit();
 
-  t.deepEqual(readWarehouse(file, (r) => r.lostHistory()), [
+  t.deepEqual((await readWarehouse(file, (r) => r.lostHistory())), [
     { reason: 'truncated', file: 'test_runs.log', pos: 12_345, seen_at: NOW },
     { reason: 'deleted', file: 'test_runs.log.1', pos: 678, seen_at: NOW },
   ]);
@@ -79,10 +79,10 @@ test('rebuild (replaceAll) empties the history: the sources are all it holds now
   w.begin();
   w.recordLost([truncated], NOW);
   w.commit();
-  t.is(readWarehouse(file, (r) => r.lostHistory()).length, 1);
+  t.is((await readWarehouse(file, (r) => r.lostHistory())).length, 1);
   const empty = { batches: [], students: [], completions: { size: 0, forEach: () => {} } };
   w.replaceAll(empty, { batches: null, students: { hwm: 0 }, test_runs: null }, []);
-  t.deepEqual(readWarehouse(file, (r) => r.lostHistory()), []);
+  t.deepEqual((await readWarehouse(file, (r) => r.lostHistory())), []);
 });
 
 test('a version-1 warehouse: read as it is by the reader (no history), migrated by the writer', async (t) => {
@@ -93,10 +93,10 @@ test('a version-1 warehouse: read as it is by the reader (no history), migrated 
 
   // The read-only reader: accepted, no history, the rest read as before, the file unchanged.
   const r = WarehouseReader.open(file);
-  t.deepEqual(r.lostHistory(), []);
-  t.deepEqual(r.contents().students.map((s) => [s.id, s.completed]), [[1, 3]]);
-  t.deepEqual(r.leaderboard(1), [{ id: 7, name: 'nyc-web-040124', qualified_students: 1 }]);
-  r.close();
+  t.deepEqual(await r.lostHistory(), []);
+  t.deepEqual((await r.contents()).students.map((s) => [s.id, s.completed]), [[1, 3]]);
+  t.deepEqual(await r.leaderboard(1), [{ id: 7, name: 'nyc-web-040124', qualified_students: 1 }]);
+  await r.close();
   t.is(sha(file), before, 'the reader changed nothing');
 
   // The writer: creates the table and sets the version, keeping every row.
@@ -110,7 +110,7 @@ test('a version-1 warehouse: read as it is by the reader (no history), migrated 
   t.teardown(() => db.close());
   t.deepEqual(db.prepare('SELECT id, completed FROM students').all(), [{ id: 1, completed: 3 }]);
   t.deepEqual(db.prepare('SELECT reason, file, pos, seen_at, key FROM log_history').all(), [{ ...truncated, seen_at: NOW }]);
-  t.deepEqual(readWarehouse(file, (x) => x.lostHistory()), [{ reason: 'truncated', file: 'test_runs.log', pos: 12_345, seen_at: NOW }]);
+  t.deepEqual((await readWarehouse(file, (x) => x.lostHistory())), [{ reason: 'truncated', file: 'test_runs.log', pos: 12_345, seen_at: NOW }]);
 });
 
 test('a version-1 warehouse of other sources is refused before the migration: left byte for byte', async (t) => {
