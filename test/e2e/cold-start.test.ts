@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import test from 'ava';
 import { Pipeline, caughtUp, startSim, tempDir } from './helpers.ts';
 import { waitFor } from '../wait.ts';
+import { newWarehouse } from '../backends.ts';
 
 function storedLogOffset(file: string): { pos: number } | null {
   if (!fs.existsSync(file)) return null;
@@ -70,4 +71,41 @@ test('a cold start reads the backlog on the parallel path; kill -9 before and af
   t.true(Number(log[0]!['runs']) >= 55_000, JSON.stringify(log[0]));
   await caughtUp(t, sim, longStop, {}, 90_000);
   t.is((await longStop.stop('SIGTERM')).code, 0);
+});
+
+test('on PostgreSQL too: an empty warehouse is rebuilt from the backlog, a long stop gets its log backlog in one transaction, kill -9 around it: exact', async (t) => {
+  const dir = tempDir(t);
+  const sim = await startSim(t, dir, { seed: 23, history: { batches: 20, students: 800, testRuns: 80_000 }, faults: { 'bad-lines': 0.001, 'duplicate-lines': 0.01 } });
+  const warehouse = await newWarehouse(t, 'postgres', dir);
+  // Any backlog at all goes by the parallel path.
+  const first = new Pipeline(t, sim, dir, ['--backlog-bytes', '1000'], { warehouse });
+  first.start();
+  await waitFor(() => first.events('log.backlog_read').length > 0, { what: () => `the backlog read (${first.stderr.slice(-1000)})`, timeoutMs: 60_000, intervalMs: 5 });
+  const read = first.events('log.backlog_read')[0]!;
+  t.is(read['rebuilt'], true, 'an empty warehouse is rebuilt');
+  t.true(Number(read['runs']) >= 80_000, JSON.stringify(read));
+  await caughtUp(t, sim, first, {}, 60_000);
+  t.is((await first.stop('SIGTERM')).code, 0);
+
+  // Stopped while the log grew: its backlog alone, killed -9 once while on it, then again.
+  sim.resume();
+  sim.insertStudents(300);
+  sim.writeTestRuns(30_000);
+  await sim.settled();
+  await sim.pause();
+  const second = new Pipeline(t, sim, dir, ['--backlog-bytes', '1000'], { warehouse });
+  second.start();
+  await waitFor(() => second.events('log.backlog_read').length > 0 || second.events('supervisor.start').length > 0, {
+    what: () => `the restart to read its backlog (${second.stderr.slice(-1000)})`,
+    timeoutMs: 60_000,
+    intervalMs: 2,
+  });
+  await second.kill9();
+  second.start();
+  await waitFor(() => second.events('supervisor.start').length > 0, { what: () => `the restart to stream (${second.stderr.slice(-1000)})`, timeoutMs: 60_000 });
+  const logs = second.events('log.backlog_read');
+  t.true(logs.length >= 1, 'the backlog was read on the parallel path');
+  t.true(logs.every((l) => l['rebuilt'] === false), 'the log alone: the warehouse was not empty');
+  await caughtUp(t, sim, second, {}, 60_000);
+  t.is((await second.stop('SIGTERM')).code, 0);
 });
