@@ -12,7 +12,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { plainRows, readContractTables, type ContractTables } from '../test/warehouse-rows.ts';
+import { plainRows, type ContractTables } from '../test/warehouse-rows.ts';
+import { readContractTables } from '../test/backends.ts';
 import { batchboardRebuild, duckDb, ROOT, BIN, sourceArgs, warmBatchboard } from './contenders.ts';
 import { differences, makeHistory, totals, warehouseBatches, warehouseTotals, warmCache, type History } from './history.ts';
 import { machineLine } from './machine.ts';
@@ -70,7 +71,7 @@ async function coldStart(h: History, warehouse: string): Promise<ColdStart> {
     last = t === null ? ['no warehouse yet'] : t.join() !== want.join() ? [`totals ${t.join(', ')}, expected ${want.join(', ')}`] : differences(h.expected, warehouseBatches(warehouse), 3);
     if (last.length === 0) {
       // The counts per batch agree: every contract row must too (a student's `completed` may not).
-      if (sameRows(readContractTables(warehouse), expected)) {
+      if (sameRows(await readContractTables(warehouse), expected)) {
         caughtUpMs = at;
         walSize();
         maxWalCatchingUp = maxWal;

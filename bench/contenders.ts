@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { differences, warehouseBatches, type History, type PerBatch } from './history.ts';
 import { spawnMeasured, type Measured } from './measure.ts';
+import { readWarehouse } from '../src/storage/reader.ts';
+import { isPostgresUrl } from '../src/storage/open-writer.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'batchboard.mjs');
@@ -42,7 +44,14 @@ export async function batchboardRebuild(h: History, warehouse: string): Promise<
   warmBatchboard('rebuild');
   const m = await spawnMeasured(process.execPath, [BIN, 'rebuild', ...sourceArgs(h, warehouse)], { cwd: ROOT }).done;
   if (m.code !== 0) return { m, diff: [`exit ${m.code ?? m.signal}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`], note: '' };
-  return { m, diff: differences(h.expected, warehouseBatches(warehouse)), note: m.stdout.trim() };
+  const found = isPostgresUrl(warehouse) ? await pgBatches(warehouse) : warehouseBatches(warehouse);
+  return { m, diff: differences(h.expected, found), note: m.stdout.trim() };
+}
+
+/** A PostgreSQL warehouse's per-batch answer, read as any reader of it would. */
+async function pgBatches(url: string): Promise<PerBatch> {
+  const c = await readWarehouse(url, (r) => r.contents());
+  return new Map(c.batches.map((b) => [b.id, [b.student_count, b.qualified_students]]));
 }
 
 export async function duckDb(h: History, threads = 2): Promise<Outcome & { studentsFrom: string; queryMs: number; selfPeakBytes: number }> {

@@ -8,13 +8,17 @@
 // qualified_students). Wall time and peak RSS are taken from outside (bench/measure.ts). The two
 // alternate for `--rounds` rounds (default 3: other work on a 2-core machine makes one run noisy);
 // the table shows each one's fastest run and its highest peak RSS, every run is printed above it.
-// Run: node --import=tsx bench/rebuild.ts [--small] [--rounds N]   (--small: only the 2,000,000-run history)
+// Issue 11's goal beside them: the same `batchboard rebuild` into PostgreSQL (a fresh database on the
+// local server each round, written by COPY) within 2x of the rebuild into SQLite. Its peak RSS is
+// batchboard's only: the server's memory is its own processes'.
+// Run: node --import=tsx bench/rebuild.ts [--small] [--rounds N] [--no-pg]   (--small: only the 2,000,000-run history)
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { batchboardRebuild, duckDb, ROOT, type Outcome } from './contenders.ts';
 import { makeHistory, warmCache } from './history.ts';
 import { machineLine } from './machine.ts';
 import { codeLine, loadLine, mib, peakMethod } from './measure.ts';
+import { createTestDatabase, TEST_SERVER } from '../src/storage/pg/test-db.ts';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -48,7 +52,8 @@ export async function main(argv: string[] = []): Promise<void> {
   console.log(machineLine());
   console.log(peakMethod());
   console.log(codeLine(ROOT));
-  const rows: { runs: number; bb: Summary; dd: Summary }[] = [];
+  const withPg = !argv.includes('--no-pg');
+  const rows: { runs: number; bb: Summary; dd: Summary; pg: Summary | null }[] = [];
   for (const n of sizes) {
     const h = await makeHistory(n);
     try {
@@ -57,10 +62,21 @@ export async function main(argv: string[] = []): Promise<void> {
       console.log(`  ${loadLine()}`);
       const bbs: Outcome[] = [];
       const dds: Outcome[] = [];
+      const pgs: Outcome[] = [];
       for (let k = 1; k <= rounds; k++) {
         const bb = await batchboardRebuild(h, join(h.dir, `warehouse-${k}.db`));
         bbs.push(bb);
         console.log(runLine('batchboard', k, bb));
+        if (withPg) {
+          const db = await createTestDatabase(TEST_SERVER, 'bench_rebuild');
+          try {
+            const pg = await batchboardRebuild(h, db.url);
+            pgs.push(pg);
+            console.log(runLine('batchboard into PostgreSQL', k, pg));
+          } finally {
+            await db.drop();
+          }
+        }
         const dd = await duckDb(h);
         dds.push(dd);
         console.log(runLine('DuckDB', k, dd, `; ${dd.note}, its own ru_maxrss ${mib(dd.selfPeakBytes)}`));
@@ -70,7 +86,7 @@ export async function main(argv: string[] = []): Promise<void> {
         console.log(`  DuckDB's sqlite extension is not in the npm package (loading it would download it): the students table was exported to CSV with better-sqlite3 beforehand, in ${(h.csvMs / 1000).toFixed(2)} s, not counted`);
       }
       console.log(`  ${loadLine()}`);
-      rows.push({ runs: h.runs, bb: summary(bbs), dd: summary(dds) });
+      rows.push({ runs: h.runs, bb: summary(bbs), dd: summary(dds), pg: withPg ? summary(pgs) : null });
     } finally {
       await h.close();
     }
@@ -92,6 +108,22 @@ export async function main(argv: string[] = []): Promise<void> {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const c of cells) console.log(line(c));
   console.log(`(wall time of each child process, start to exit, the fastest of ${rounds}; peak RSS the highest of them; the same files, students table and API for both)`);
+  if (withPg) {
+    console.log();
+    console.log('| test runs | into SQLite s | into PostgreSQL s | ratio PostgreSQL/SQLite | peak RSS SQLite | peak RSS PostgreSQL (client) | exact |');
+    console.log('|---|---:|---:|---:|---:|---:|---|');
+    for (const x of rows) {
+      const p = x.pg!;
+      console.log(
+        `| ${fmt(x.runs)} | ${(x.bb.wallMs / 1000).toFixed(2)} | ${(p.wallMs / 1000).toFixed(2)} | ${(p.wallMs / x.bb.wallMs).toFixed(2)} | ` +
+          `${mib(x.bb.peakBytes)} | ${mib(p.peakBytes)} | ${p.exact ? 'yes' : 'NO'} |`,
+      );
+    }
+    for (const x of [...rows].reverse()) {
+      const ratio = x.pg!.wallMs / x.bb.wallMs;
+      console.log(`goal: rebuild of ${fmt(x.runs)} runs into PostgreSQL within 2x of SQLite: ratio ${ratio.toFixed(2)}: ${ratio <= 2 && x.pg!.exact ? 'met' : 'NOT MET'}`);
+    }
+  }
   for (const x of [...rows].reverse()) {
     const ratio = x.bb.wallMs / x.dd.wallMs;
     const met = ratio <= 1 && x.bb.peakBytes <= x.dd.peakBytes && x.bb.exact;
