@@ -15,6 +15,7 @@ import { PgWarehouse } from '../../src/storage/pg/writer.ts';
 import { PgWarehouseReader } from '../../src/storage/pg/reader.ts';
 import { brokenInvariant, createTestDatabase, rawClient, TEST_SERVER } from '../../src/storage/pg/test-db.ts';
 import { Rng } from '../../src/simulator/rng.ts';
+import { INITIAL_OFFSETS } from '../../src/domain/offsets.ts';
 
 const MIN = 3;
 
@@ -101,6 +102,17 @@ test('the backend terminated again and again during a stream of writes: nothing 
   await w.close();
 });
 
+/** A database of its own and a proxy to the server: `via` is the database's URL through the proxy. */
+async function throughProxy(t: import('ava').ExecutionContext, name: string) {
+  const db = await createTestDatabase(undefined, name);
+  t.teardown(() => db.drop());
+  const p = await proxy(new URL(TEST_SERVER));
+  t.teardown(() => p.close());
+  const via = new URL(db.url);
+  via.port = String(p.port);
+  return { db, p, via };
+}
+
 /**
  * A TCP proxy to the server that can cut the connection at a COMMIT: 'before' (the COMMIT never
  * reaches the server) or 'after' (the server commits, its answer never reaches the client), and
@@ -176,12 +188,7 @@ async function proxy(target: URL): Promise<{ port: number; cut: (at: 'before' | 
 }
 
 test('the connection cut at COMMIT, before it reached the server and after it committed; the server away for a while', async (t) => {
-  const db = await createTestDatabase(undefined, 'commitcut');
-  t.teardown(() => db.drop());
-  const p = await proxy(new URL(TEST_SERVER));
-  t.teardown(() => p.close());
-  const via = new URL(db.url);
-  via.port = String(p.port);
+  const { db, p, via } = await throughProxy(t, 'commitcut');
   const events: string[] = [];
   const w = await PgWarehouse.open(via.href, { pipeline: 'p', minLessons: MIN, sources: 'x', reconnectMs: 20_000, onEvent: (e, f) => events.push(`${e} ${JSON.stringify(f)}`) });
   const txs = stream(9, 120);
@@ -237,4 +244,44 @@ test('deadlocks and serialization failures are retried (the whole transaction); 
   t.is(Number((await c.query('SELECT count(*) AS n FROM completions')).rows[0].n), before);
   await w2.close();
   await w.close();
+});
+
+test('the connection lost while idle and the server away for good: the next write gives up after reconnectMs with a WarehouseError', async (t) => {
+  const { db, p, via } = await throughProxy(t, 'idlelost');
+  const events: string[] = [];
+  const w = await PgWarehouse.open(via.href, { pipeline: 'p', minLessons: MIN, sources: 'x', reconnectMs: 1_500, onEvent: (e) => events.push(e) });
+  const txs = stream(4, 3);
+  await w.write(txs[0]!);
+  p.down(600_000);
+  // The driver notices the end of the idle connection; the next write must not wait for ever.
+  const started = Date.now();
+  const err = await t.throwsAsync(w.write(txs[1]!), { instanceOf: WarehouseError });
+  t.regex(err!.message, /could not connect again in 2 s/);
+  t.true(Date.now() - started < 15_000, `gave up after ${Date.now() - started} ms`);
+  t.true(events.includes('warehouse.connection_lost'));
+  await w.close();
+});
+
+test('a rebuild while a pipeline is away (reconnecting): the pipeline stops on its return instead of going on from offsets the rebuild removed', async (t) => {
+  const { db, p, via } = await throughProxy(t, 'rebuiltaway');
+  const away = await PgWarehouse.open(via.href, { pipeline: 'away', minLessons: MIN, sources: 'x', reconnectMs: 30_000 });
+  const txs = stream(6, 4);
+  await away.write(txs[0]!);
+  // Its connection goes (its session lock with it) for 1.5 s; meanwhile another pipeline rebuilds.
+  p.down(1_500);
+  const admin = await rawClient(db.url);
+  t.teardown(() => admin.end());
+  const deadline = Date.now() + 10_000;
+  while (Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'batchboard away'")).rows[0].n) > 0) {
+    if (Date.now() > deadline) t.fail('the server kept the lost connection');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const rebuilder = await PgWarehouse.open(db.url, { pipeline: 'other', minLessons: MIN, sources: 'y', replaceSources: true });
+  const empty = computeWarehouse({ batches: [], students: [], completions: [], minLessons: MIN });
+  await rebuilder.replaceAll(empty, INITIAL_OFFSETS, []);
+  await rebuilder.close();
+  const err = await t.throwsAsync(away.write(txs[1]!), { instanceOf: WarehouseError });
+  t.regex(err!.message, /was rebuilt while pipeline away was reconnecting/);
+  t.is(Number((await admin.query("SELECT count(*) AS n FROM offsets WHERE pipeline = 'away'")).rows[0].n), 0, 'nothing written from the stale offsets');
+  await away.close();
 });

@@ -47,6 +47,11 @@ export interface ConnectOptions {
 export function clientConfig(t: PgTarget, o: ConnectOptions = {}): pg.ClientConfig {
   // Startup options: the schema first in search_path (pg_catalog stays implicitly before it), UTC.
   const options = [`-c search_path=${quoteIdent(t.schema)}`, '-c TimeZone=UTC', '-c DateStyle=ISO,YMD', '-c IntervalStyle=postgres'];
+  // A client gone without a word (a machine off the network) must not hold its locks for the
+  // operating system's two hours: the server probes an idle connection after 10 s and drops it
+  // after three unanswered probes, and ends a transaction left idle for a minute (a writer's
+  // transaction never waits on anything but the server).
+  options.push('-c tcp_keepalives_idle=10', '-c tcp_keepalives_interval=5', '-c tcp_keepalives_count=3', '-c idle_in_transaction_session_timeout=60000');
   if (o.readOnly === true) options.push('-c default_transaction_read_only=on');
   const ssl = t.sslmode === undefined || t.sslmode === 'disable' || t.sslmode === 'prefer' ? false : t.sslmode === 'require' ? { rejectUnauthorized: false } : true;
   return {
@@ -60,6 +65,7 @@ export function clientConfig(t: PgTarget, o: ConnectOptions = {}): pg.ClientConf
     application_name: o.applicationName ?? 'batchboard',
     connectionTimeoutMillis: o.timeoutMs ?? 10_000,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     ssl,
     types,
   };

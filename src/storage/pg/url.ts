@@ -81,6 +81,11 @@ export function parsePgUrl(url: string): PgTarget {
 
 /** `url` with any password in it replaced: for messages about a URL that could not be parsed. */
 export function redact(url: string): string {
+  const hidden = redactInfo(url);
+  return hidden.replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
+function redactInfo(url: string): string {
   const i = url.indexOf('://');
   if (i < 0) return url;
   const rest = url.slice(i + 3);

@@ -119,6 +119,8 @@ export class PgWarehouse implements WarehouseWriter {
   private txCount = 0;
   private closed = false;
   private minLessons: number;
+  /** The warehouse's generation (meta 'generation', new at every rebuild) this writer's offsets belong to. */
+  private generation: string | undefined;
 
   private constructor(
     readonly target: PgTarget,
@@ -173,6 +175,7 @@ export class PgWarehouse implements WarehouseWriter {
         [opts.pipeline, opts.sources, hostname(), process.pid, now],
       );
       const w = new PgWarehouse(t, c, keys, opts);
+      w.generation = await generationOf(c);
       await w.useMinLessons(opts.minLessons);
       return w;
     } catch (err) {
@@ -346,10 +349,14 @@ export class PgWarehouse implements WarehouseWriter {
       });
     }
     await c.query("INSERT INTO meta (key, value) VALUES ('min_lessons', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(this.minLessons)]);
+    // A new generation: a pipeline that was away meanwhile (reconnecting) learns that its offsets are gone.
+    const generation = `${this.session}:${now}`;
+    await c.query("INSERT INTO meta (key, value) VALUES ('generation', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [generation]);
     const counted = await c.query<{ source: SourceName; n: number }>('SELECT source, count(*) AS n FROM rejected_records GROUP BY source');
     const rej: RejectedCounts = { batches: 0, students: 0, test_runs: 0 };
     for (const r of counted.rows) if (Object.hasOwn(rej, r.source)) rej[r.source] = r.n;
     await c.query('COMMIT');
+    this.generation = generation;
     // (The planner's statistics: CREATE INDEX counted the rows; autovacuum analyzes the new contents.)
     return { batches: snap.batches.length, students: snap.students.length, completions: completions.size, rejected: rej };
   }
@@ -535,45 +542,60 @@ export class PgWarehouse implements WarehouseWriter {
   }
 
   /**
-   * The connection, made again when it was lost: with backoff until `deadline`, taking this
-   * pipeline's lock again (another writer of the same pipeline may have started meanwhile: then
-   * this one stops).
+   * The connection, made again when it was lost: with backoff until `deadline` (at the latest
+   * `reconnectMs` from now, also when the connection broke while idle), taking this pipeline's lock
+   * again. The lock may still be held for a while by this writer's own old backend (a server that
+   * has not noticed yet that it is gone): tried again until the deadline, then this writer stops.
+   * A warehouse rebuilt meanwhile (a new generation) stops it too: its offsets are not the stored ones.
    */
   private async ready(deadline: number): Promise<pg.Client> {
     if (this.closed) throw new WarehouseError(`warehouse ${this.shown}: the writer of pipeline ${this.pipeline} is closed`);
     if (this.client !== null && !this.broken) return this.client;
+    if (this.broken) this.event('warehouse.connection_lost', { during: 'idle', reason: 'the connection ended' });
     this.drop();
+    const until = Math.min(deadline, Date.now() + this.reconnectMs());
     let delay = 50;
     let tries = 0;
+    let last: unknown = null;
     for (;;) {
       tries++;
       let c: pg.Client | null = null;
       try {
         c = await connect(this.target, { raw: true, timeoutMs: 5_000, applicationName: `batchboard ${this.pipeline}`.slice(0, 63) });
         const got = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${this.keys.pipeline}) AS ok`);
-        if (got.rows[0]?.ok !== true) {
-          const row = await pipelineRow(c, this.pipeline).catch(() => undefined);
-          await c.end().catch(() => {});
-          throw new WarehouseError(`pipeline ${this.pipeline} of warehouse ${this.shown} was taken over by another writer while reconnecting (${holderText(row)})`);
+        if (got.rows[0]?.ok === true) {
+          const generation = await generationOf(c);
+          if (generation !== this.generation) {
+            await c.end().catch(() => {});
+            throw new WarehouseError(
+              `warehouse ${this.shown} was rebuilt while pipeline ${this.pipeline} was reconnecting: it starts again from the offsets stored there`,
+            );
+          }
+          this.client = c;
+          this.broken = false;
+          this.watch(c);
+          this.event('warehouse.reconnected', { tries });
+          return c;
         }
-        this.client = c;
-        this.broken = false;
-        this.watch(c);
-        this.event('warehouse.reconnected', { tries });
-        return c;
+        const row = await pipelineRow(c, this.pipeline).catch(() => undefined);
+        await c.end().catch(() => {});
+        c = null;
+        last = new WarehouseError(`pipeline ${this.pipeline} of warehouse ${this.shown} was taken over by another writer while reconnecting (${holderText(row)})`);
       } catch (err) {
         if (c !== null && this.client !== c) await c.end().catch(() => {});
         if (err instanceof WarehouseError) throw err;
         if (classify(err) !== 'reconnect') throw pgFault(this.target, err, 'reconnect to');
-        if (Date.now() + delay > deadline) {
-          throw new WarehouseError(
-            `lost the connection to warehouse ${this.shown} (${where(this.target)}) and could not connect again in ${Math.round(this.reconnectMs() / 1000)} s: ${oneLine(this.target, err)}`,
-            (err as { code?: string }).code,
-          );
-        }
-        await sleep(delay);
-        delay = Math.min(2_000, delay * 2);
+        last = err;
       }
+      if (Date.now() + delay > until) {
+        if (last instanceof WarehouseError) throw last;
+        throw new WarehouseError(
+          `lost the connection to warehouse ${this.shown} (${where(this.target)}) and could not connect again in ${Math.round(this.reconnectMs() / 1000)} s: ${oneLine(this.target, last)}`,
+          (last as { code?: string }).code,
+        );
+      }
+      await sleep(delay);
+      delay = Math.min(2_000, delay * 2);
     }
   }
 
@@ -651,6 +673,11 @@ async function refuseSameSources(c: pg.Client, t: PgTarget, opts: PgOpenOptions)
       `pipeline ${row.name} is already writing warehouse ${t.shown} from the same sources (${holderText(row)}): one pipeline per log; stop it first`,
     );
   }
+}
+
+async function generationOf(c: pg.Client): Promise<string | undefined> {
+  const r = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'generation'");
+  return r.rows[0]?.value;
 }
 
 async function pipelineRow(c: pg.Client, name: string): Promise<PipelineRow | undefined> {
