@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { controlSocketPath, socketPrefix, withoutCredentials } from '../domain/identity.ts';
-import { controlRequest, type ControlRequest } from '../runtime/control.ts';
+import { controlRequest, privateSocketDir, supervisorAnswers, type ControlRequest } from '../runtime/control.ts';
 import { CommandFailed, UsageError } from './errors.ts';
 
 const isUrl = (w: string): boolean => /^postgres(ql)?:\/\//i.test(w);
@@ -17,27 +17,44 @@ export interface Running {
 }
 
 /**
- * The control sockets of `warehouse`'s pipelines on this machine (for a URL: those whose socket
- * file is there; a stale one is found out when asked), or only `pipeline`'s.
+ * The control sockets of `warehouse`'s pipelines on this machine (for a URL: those whose
+ * supervisor answers; a socket file left by a pipeline killed -9 is passed over), or only
+ * `pipeline`'s.
  */
-export function pipelinesOf(command: string, warehouse: string, pipeline: string | undefined): Running[] {
+export async function pipelinesOf(command: string, warehouse: string, pipeline: string | undefined): Promise<Running[]> {
   if (!isUrl(warehouse)) return [{ pipeline: null, socket: controlSocketPath(warehouse) }];
-  if (pipeline !== undefined) return [{ pipeline, socket: controlSocketPath(warehouse, pipeline) }];
+  if (pipeline !== undefined) {
+    const socket = controlSocketPath(warehouse, pipeline);
+    privateDir(command, dirname(socket));
+    return [{ pipeline, socket }];
+  }
   const prefix = socketPrefix(warehouse);
   let names: string[];
   try {
-    names = readdirSync(dirname(prefix));
-  } catch {
+    names = readdirSync(privateDir(command, dirname(prefix)));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
     names = [];
   }
-  const found = names
+  const files = names
     .filter((n) => n.startsWith(basename(prefix)) && n.endsWith('.sock'))
     .sort()
     .map((n) => ({ pipeline: n.slice(basename(prefix).length, -'.sock'.length), socket: `${dirname(prefix)}/${n}` }));
+  const answers = await Promise.all(files.map((f) => supervisorAnswers(f.socket)));
+  const found = files.filter((_, i) => answers[i]);
   if (found.length === 0) {
     throw new UsageError(`${command}: no pipeline of ${withoutCredentials(warehouse)} runs on this machine (no control socket ${prefix}*.sock)`);
   }
   return found;
+}
+
+/** A runtime directory of sockets, refused (exit 2) when another user could have put them there. */
+export function privateDir(command: string, dir: string): string {
+  try {
+    return privateSocketDir(dir);
+  } catch (err) {
+    throw new UsageError(`${command}: ${(err as Error).message}`);
+  }
 }
 
 /** The supervisor's answer; no supervisor there is exit 2, a refused request exit 1. */

@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
   const name = positionals[0];
   if (name === undefined) throw new UsageError('restart: name the actor to restart, e.g. batchboard restart LogTailer');
   const warehouse = stringFlag('restart', values, 'warehouse') ?? DEFAULT_WAREHOUSE;
-  const running = pipelinesOf('restart', warehouse, stringFlag('restart', values, 'pipeline'));
+  const running = await pipelinesOf('restart', warehouse, stringFlag('restart', values, 'pipeline'));
   if (running.length > 1) {
     throw new UsageError(`restart: several pipelines of this warehouse run here (${running.map((p) => p.pipeline).join(', ')}): name one with --pipeline NAME`);
   }

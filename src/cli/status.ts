@@ -10,7 +10,7 @@ import { formatTable } from './table.ts';
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseFlags('status', argv, { warehouse: { type: 'string' }, pipeline: { type: 'string' }, json: { type: 'boolean' } });
   const warehouse = stringFlag('status', values, 'warehouse') ?? DEFAULT_WAREHOUSE;
-  const running = pipelinesOf('status', warehouse, stringFlag('status', values, 'pipeline'));
+  const running = await pipelinesOf('status', warehouse, stringFlag('status', values, 'pipeline'));
   const json = values['json'] === true;
   const out: string[] = [];
   const all: { pipeline: string; actors: ActorStatus[] }[] = [];

@@ -5,6 +5,8 @@ import { isPostgresUrl } from '../storage/open-writer.ts';
 import { pipelineOptions, type PipelineConfig } from '../actors/pipeline.ts';
 import { runSupervisor, supervisorAnswers, visible, type Logger, type Supervisor } from '../runtime/index.ts';
 import { UsageError } from './errors.ts';
+import { privateDir } from './control.ts';
+import { dirname } from 'node:path';
 
 /**
  * Refuses (exit 2) when a supervisor answers on the control socket of the warehouse (of its
@@ -13,6 +15,8 @@ import { UsageError } from './errors.ts';
  */
 export async function refuseIfRunning(command: string, warehouse: string, pipeline?: string): Promise<void> {
   const socket = controlSocketPath(warehouse, pipeline);
+  // A URL's sockets are in this user's runtime directory: it must be this user's alone.
+  if (isPostgresUrl(warehouse)) privateDir(command, dirname(socket));
   if (await supervisorAnswers(socket)) {
     const which = pipeline === undefined || !isPostgresUrl(warehouse) ? '' : ` as pipeline ${pipeline}`;
     throw new UsageError(`${command}: a batchboard supervisor is already running on warehouse ${withoutCredentials(warehouse)}${which} (control socket ${socket}); stop it first`);

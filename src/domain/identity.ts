@@ -21,16 +21,25 @@ export function apiBase(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** A URL as it may be shown or stored: a user name or password in it is removed. */
+/**
+ * A URL as it may be shown or stored: a user name or password in it is removed, and so is a
+ * `password=` parameter (libpq's spelling). A string no URL parser takes (a bad port, say) loses
+ * everything between `://` and its last `@`, and any `password=` parameter, all the same.
+ */
 export function withoutCredentials(url: string): string {
   try {
     const u = new URL(url);
-    if (u.username === '' && u.password === '') return url;
+    const secret = [...u.searchParams.keys()].filter((k) => k.toLowerCase() === 'password');
+    if (u.username === '' && u.password === '' && secret.length === 0) return url;
     u.username = '';
     u.password = '';
+    for (const k of secret) u.searchParams.delete(k);
     return u.href;
   } catch {
-    return url;
+    const scheme = url.indexOf('://');
+    const at = url.lastIndexOf('@');
+    const bare = scheme >= 0 && at > scheme ? url.slice(0, scheme + 3) + url.slice(at + 1) : url;
+    return bare.replace(/([?&]password=)[^&#]*/gi, '$1***');
   }
 }
 

@@ -178,6 +178,21 @@ export function supervisorAnswers(path: string): Promise<boolean> {
   });
 }
 
+/**
+ * `dir`, a directory of this user's control sockets (made when missing, mode 0700), checked to be
+ * a real directory that only this user can reach: another user who made it first (in a shared
+ * /tmp) could otherwise plant sockets there that answer for batchboard. Throws an Error naming it.
+ */
+export function privateSocketDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory()) throw new Error(`the control socket directory ${dir} is not a directory`);
+  if (uid !== undefined && st.uid !== uid) throw new Error(`the control socket directory ${dir} belongs to another user (uid ${st.uid}): remove it, or set XDG_RUNTIME_DIR`);
+  if ((st.mode & 0o077) !== 0) throw new Error(`the control socket directory ${dir} can be reached by other users (mode ${(st.mode & 0o777).toString(8)}): chmod 700 it`);
+  return dir;
+}
+
 /** Sends one request to the supervisor listening at `path` and returns its answer. */
 export function controlRequest(path: string, req: ControlRequest, timeoutMs = 30_000): Promise<ControlResponse> {
   return new Promise((resolve, reject) => {
