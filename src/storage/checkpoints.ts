@@ -53,8 +53,13 @@ export class Checkpoints {
     this.thread = null;
     if (w === null) return;
     const exited = new Promise((r) => w.once('exit', r));
+    // Held (ref'd) while it stops: a process with nothing else to do would otherwise end in the
+    // middle of this close, with the caller's promise never settled.
+    w.ref();
     w.postMessage('stop');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 500).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 500)))]);
+    clearTimeout(timer);
     await w.terminate();
   }
 }
