@@ -16,13 +16,18 @@ test('restarts resume from the stored high-water mark and known ids, applying ea
   // A slow warehouse: restarts land while messages are queued and unacknowledged.
   const w = await startWatcher(t, sim.studentsPath, { reconcileMs: 300, batchSize: 250, delayMs: 2 });
 
+  // Each restart waits until the incarnation it ends has applied messages of its own (under load,
+  // what is applied after a restart can still be the previous incarnation's queued messages).
+  const seen = new Set<string>();
+  const fresh = () => w.lines().some((l) => !seen.has(l.session));
   for (let i = 1; i <= 3; i++) {
     const mark = w.applied().ids.length;
-    await waitFor(() => w.applied().ids.length >= mark + 1_500, { what: () => `1,500 more students before restart ${i} (${w.diagnose()})`, timeoutMs: 30_000 });
+    await waitFor(() => w.applied().ids.length >= mark + 1_500 && fresh(), { what: () => `1,500 more students before restart ${i} (${w.diagnose()})`, timeoutMs: 30_000 });
+    for (const l of w.lines()) seen.add(l.session);
     await w.sup.restart('StudentWatcher');
   }
   const mark = w.applied().ids.length;
-  await waitFor(() => w.applied().ids.length >= mark + 500, { what: () => `students after the restarts (${w.diagnose()})`, timeoutMs: 30_000 });
+  await waitFor(() => w.applied().ids.length >= mark + 500 && fresh(), { what: () => `students after the restarts (${w.diagnose()})`, timeoutMs: 30_000 });
   await sim.pause();
 
   const expected = sim.expected();
