@@ -41,6 +41,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'print the leaderboard',
     load: () => import('./top.ts'),
   },
+  serve: {
+    usage: 'serve [--warehouse PATH|URL] [--http HOST:PORT] [--http-token TOKEN]',
+    summary: 'serve the live leaderboard page over a warehouse, read-only; prints its URL first',
+    load: () => import('./serve.ts'),
+  },
   status: {
     usage: 'status [--warehouse PATH|URL] [--pipeline NAME] [--json]',
     summary: "ask the running supervisor of that warehouse for each actor's state",

@@ -8,6 +8,7 @@ import type { SourceName } from '../domain/records.ts';
 import { inspectWarehouse } from './schema.ts';
 import { readLost, type LostHistory } from './history.ts';
 import { WarehouseError } from './errors.ts';
+import { BOARD_SQL, type BoardRow } from './board.ts';
 
 export type RejectedCounts = Record<SourceName, number>;
 
@@ -36,6 +37,8 @@ export interface Reading {
   minLessons(): Promise<number | undefined>;
   /** CONTRACTS §4's leaderboard query, as written there. */
   leaderboard(limit: number): Promise<LeaderRow[]>;
+  /** Every batch, ranked (BOARD_SQL), from one committed state. */
+  board(): Promise<BoardRow[]>;
   /** Everything `verify` compares, in one snapshot. */
   contents(): Promise<WarehouseContents>;
   /** Log history the log no longer holds, oldest first (storage/history.ts). */
@@ -83,6 +86,10 @@ export class WarehouseReader implements Reading {
 
   async leaderboard(limit: number): Promise<LeaderRow[]> {
     return this.db.prepare('SELECT id, name, qualified_students FROM batches ORDER BY qualified_students DESC, id LIMIT ?').all(limit) as LeaderRow[];
+  }
+
+  async board(): Promise<BoardRow[]> {
+    return this.db.prepare(BOARD_SQL).all() as BoardRow[];
   }
 
   /** In one read transaction: one committed state. */

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import type { BatchRow, StudentRow } from '../../domain/aggregate.ts';
 import type { SourceName } from '../../domain/records.ts';
 import type { LeaderRow, RejectedCounts, WarehouseContents } from '../reader.ts';
+import { BOARD_SQL, type BoardRow } from '../board.ts';
 import type { LostHistory } from '../history.ts';
 import { parsePgUrl, type PgTarget } from './url.ts';
 import { connect } from './connect.ts';
@@ -54,6 +55,10 @@ export class PgWarehouseReader {
   /** CONTRACTS §4's leaderboard query, as written there. */
   async leaderboard(limit: number): Promise<LeaderRow[]> {
     return this.q(async () => (await this.c.query<LeaderRow>('SELECT id, name, qualified_students FROM batches ORDER BY qualified_students DESC, id LIMIT $1', [limit])).rows);
+  }
+
+  async board(): Promise<BoardRow[]> {
+    return this.q(async () => (await this.c.query<BoardRow>({ name: 'bb_board', text: BOARD_SQL })).rows);
   }
 
   /**

@@ -1,0 +1,43 @@
+// The web tests' plumbing: a small warehouse of either backend with a hostile batch name, written
+// through the same writer interface the Aggregator uses, and `batchboard serve` as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { ExecutionContext } from 'ava';
+import { BACKENDS, newWarehouse } from '../backends.ts';
+import { BIN, ROOT, tempDir } from '../e2e/helpers.ts';
+import { waitFor } from '../wait.ts';
+import { openWriter } from '../../src/storage/open-writer.ts';
+import { emptyTx, type WarehouseWriter } from '../../src/storage/writer.ts';
+
+export const NOW = '2024-03-01T00:00:00.000Z';
+export const HOSTILE = '<img src=x onerror=alert(1)>';
+
+/** Batches 1 (alpha, 1 qualified), 2 (HOSTILE, 2 qualified), 3 (gamma, none); student 4 of batch 1 has no lessons yet. */
+export async function seeded(t: ExecutionContext, backend: (typeof BACKENDS)[number]): Promise<{ warehouse: string; w: WarehouseWriter }> {
+  const warehouse = await newWarehouse(t, backend, tempDir(t));
+  const w = await openWriter(warehouse, { minLessons: 3, sources: 'serve-test', pipeline: 'serve-test' }, () => {});
+  t.teardown(() => w.close());
+  await w.write({
+    ...emptyTx(NOW),
+    batches: [
+      { id: 1, name: 'alpha', start_date: '2024-04-01', created_at: NOW },
+      { id: 2, name: HOSTILE, start_date: '2024-05-01', created_at: NOW },
+      { id: 3, name: 'gamma', start_date: null, created_at: NOW },
+    ],
+    students: [1, 2, 3, 4].map((id) => ({ id, name: `s${id}`, email: null, batch_id: 1 + (id % 2), created_at: NOW })),
+    completions: [Float64Array.from([1, 1, 1, 2, 1, 3, 2, 1, 2, 2, 2, 3, 3, 1, 3, 2, 3, 3])],
+  });
+  return { warehouse, w };
+}
+
+/** `batchboard serve ARGS`: its URL, the first line of its stdout. */
+export async function serve(t: ExecutionContext, args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => void child.kill('SIGKILL'));
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const url = await waitFor(() => (out.includes('\n') ? out.split('\n')[0]! : null), { what: () => `the URL on stdout (stderr: ${err})`, timeoutMs: 30_000 });
+  return { url, child };
+}
+
