@@ -11,7 +11,16 @@ import { newWarehouse } from '../backends.ts';
 
 function storedLogOffset(file: string): { pos: number } | null {
   if (!fs.existsSync(file)) return null;
-  const db = new Database(file, { readonly: true });
+  let db = new Database(file, { readonly: true });
+  try {
+    db.prepare('SELECT 1 FROM sqlite_master').get();
+  } catch (err) {
+    // Killed while the pre-flight created the file (still in rollback-journal mode, before WAL): a
+    // hot journal only a writer may roll back, as the next start does. What is committed is read then.
+    if ((err as { code?: string }).code !== 'SQLITE_READONLY_ROLLBACK') throw err;
+    db.close();
+    db = new Database(file);
+  }
   try {
     const has = db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'offsets'").pluck().get() as number;
     if (has === 0) return null;
