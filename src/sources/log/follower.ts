@@ -374,6 +374,10 @@ export class LogFollower {
     }
     this.hooks.log('log.truncated', { file, pos: reached, size, while: 'running' });
     if (reached > 0) this.hooks.lost?.({ file, pos: reached, reason: 'truncated' });
+    // What was read stays known by its first bytes: a copy of it that shows up later (copytruncate
+    // copied fewer bytes than were read before the cut, or rotations came faster than this check)
+    // is read only past that, not again from its start (its bad lines would count twice).
+    if (reached > 0 && this.head.length > 0) this.known.finished({ dev: f.dev, ino: f.ino, name: file, head: this.head, pos: reached, size: reached });
     this.reader.reset(f, 0);
     this.head = readHead(f.fd);
     await this.emit(f);

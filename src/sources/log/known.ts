@@ -81,11 +81,15 @@ export class KnownFiles {
     this.done.push(d);
   }
 
-  /** The done file `f` is, by identity, or by content when `f` is compressed. */
+  /**
+   * The done file `f` is, by identity, or by content: compressed, or a plain copy (copytruncate)
+   * whose first bytes are a done file's, as many as tell files apart.
+   */
   private doneAs(f: LogFile, c: Content): DoneFile | undefined {
     const byId = this.done.find((d) => sameFile(d, f) && startsWith(c.head, d.head));
-    if (byId !== undefined || !f.gz) return byId;
-    return this.done.find((d) => d.head.length > 0 && startsWith(c.head, d.head));
+    if (byId !== undefined) return byId;
+    if (f.gz) return this.done.find((d) => d.head.length > 0 && startsWith(c.head, d.head));
+    return this.done.find((d) => d.head.length >= Math.min(d.pos, HEAD_BYTES) && d.head.length > 0 && startsWith(c.head, d.head));
   }
 
   /**
