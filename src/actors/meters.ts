@@ -10,8 +10,10 @@ export class RateMeter {
   constructor(
     private readonly windowMs = 5_000,
     private readonly sampleMs = 250,
+    /** When counting starts (a test's own clock; rate() takes the same). */
+    now = Date.now(),
   ) {
-    this.samples.push({ at: Date.now(), total: 0 });
+    this.samples.push({ at: now, total: 0 });
   }
 
   add(n: number): void {

@@ -109,8 +109,8 @@ test('acks: a failed send is reported unless its receiver is gone', async (t) =>
 });
 
 test('rate meter: records per second over its window, decaying to 0', (t) => {
-  const m = new RateMeter(5_000, 250);
   const t0 = Date.now();
+  const m = new RateMeter(5_000, 250, t0);
   m.add(1000);
   t.is(m.rate(t0 + 1000), 1000);
   m.add(1000);
