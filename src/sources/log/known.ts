@@ -126,10 +126,13 @@ export class KnownFiles {
     return -1;
   }
 
-  /** The file among `files` that had `id` and started with `head`, by identity or compressed; null when it is not there. */
+  /**
+   * The file among `files` that had `id` and started with `head`: by identity, or by content where
+   * the content moved to a new file (compressed, or copied by copytruncate); null when it is not there.
+   */
   find(files: LogFile[], id: FileIdentity, head: Buffer): LogFile | null {
     for (const f of files) {
-      if (!sameFile(f, id) && !(f.gz && head.length > 0)) continue;
+      if (!sameFile(f, id) && head.length === 0) continue;
       const c = this.content(f);
       // Renamed since the listing (rotations go on): still there, under another name.
       if (c === null ? sameFile(f, id) : startsWith(c.head, head)) return f;
