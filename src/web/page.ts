@@ -41,7 +41,7 @@ export function viewRows(rows: readonly BoardRow[], view: BoardView): { rank: nu
 
 export function rowHtml(rank: number, r: BoardRow): string {
   return (
-    `<tr data-id="${r.id}"><td class="n">${rank}</td><td>${escapeHtml(r.name)}</td><td>${r.start_date ?? ''}</td>` +
+    `<tr data-id="${r.id}"><td class="n">${rank}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.start_date ?? '')}</td>` +
     `<td class="n q">${r.qualified_students}</td><td class="n">${r.student_count}</td><td class="n">${(share(r) * 100).toFixed(1)}%</td></tr>`
   );
 }
