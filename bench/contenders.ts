@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { differences, warehouseBatches, type History, type PerBatch } from './history.ts';
 import { spawnMeasured, type Measured } from './measure.ts';
 import { readWarehouse } from '../src/storage/reader.ts';
-import { isPostgresUrl } from '../src/storage/open-writer.ts';
+import { isPostgresUrl } from '../src/domain/identity.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'batchboard.mjs');

@@ -12,7 +12,7 @@
 import type { LogOffset } from '../domain/offsets.ts';
 import { listLog, sameFile } from '../sources/log/files.ts';
 import { Warehouse, type OpenOptions } from '../storage/warehouse.ts';
-import { isPostgresUrl } from '../storage/open-writer.ts';
+import { isPostgresUrl } from '../domain/identity.ts';
 import { OffsetNotFound, pairsOf, scanLog, type ScanOptions } from './scan/scan.ts';
 import { rebuild } from './rebuild.ts';
 import type { SourcesToRead } from './read-sources.ts';

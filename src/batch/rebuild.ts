@@ -7,7 +7,7 @@
 // log's file name), so that each machine's `start` continues from there.
 import { defaultPipelineName, sourcesId } from '../domain/identity.ts';
 import { Warehouse, type SnapshotCounts } from '../storage/warehouse.ts';
-import { isPostgresUrl } from '../storage/open-writer.ts';
+import { isPostgresUrl } from '../domain/identity.ts';
 import { readAndCompute, type SourcesRead, type SourcesToRead } from './read-sources.ts';
 import type { ScanOptions } from './scan/scan.ts';
 

@@ -4,11 +4,9 @@
 // each in this user's runtime directory, told apart by --pipeline NAME.
 import { readdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { controlSocketPath, socketPrefix, withoutCredentials } from '../domain/identity.ts';
+import { controlSocketPath, isPostgresUrl, socketPrefix, withoutCredentials } from '../domain/identity.ts';
 import { controlRequest, privateSocketDir, supervisorAnswers, type ControlRequest } from '../runtime/control.ts';
 import { CommandFailed, UsageError } from './errors.ts';
-
-const isUrl = (w: string): boolean => /^postgres(ql)?:\/\//i.test(w);
 
 export interface Running {
   /** The pipeline's name; null for a SQLite warehouse's one. */
@@ -22,7 +20,7 @@ export interface Running {
  * `pipeline`'s.
  */
 export async function pipelinesOf(command: string, warehouse: string, pipeline: string | undefined): Promise<Running[]> {
-  if (!isUrl(warehouse)) return [{ pipeline: null, socket: controlSocketPath(warehouse) }];
+  if (!isPostgresUrl(warehouse)) return [{ pipeline: null, socket: controlSocketPath(warehouse) }];
   if (pipeline !== undefined) {
     const socket = controlSocketPath(warehouse, pipeline);
     privateDir(command, dirname(socket));

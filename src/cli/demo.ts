@@ -1,7 +1,7 @@
 // `batchboard start` with no sources named: the simulated sources (data/demo/) and the pipeline
 // together, the warehouse at data/warehouse.db, a compact status every few seconds, and a line as
 // soon as an actor crashes or restarts (the supervisor's lifecycle events).
-import { isPostgresUrl } from '../storage/open-writer.ts';
+import { isPostgresUrl } from '../domain/identity.ts';
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTORS } from '../actors/messages.ts';

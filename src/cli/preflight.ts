@@ -7,7 +7,7 @@ import { ApiError } from '../sources/batches/errors.ts';
 import { StudentsReader } from '../sources/students/reader.ts';
 import { listLog } from '../sources/log/files.ts';
 import { Warehouse, type OpenOptions } from '../storage/warehouse.ts';
-import { isPostgresUrl } from '../storage/open-writer.ts';
+import { isPostgresUrl } from '../domain/identity.ts';
 
 /** Nothing listens there, or the name does not resolve: the source cannot be opened. */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { apiBase, apiUrlProblem } from '../domain/identity.ts';
 import { readWarehouse } from '../storage/reader.ts';
-import { isPostgresUrl } from '../storage/open-writer.ts';
+import { isPostgresUrl } from '../domain/identity.ts';
 import { WarehouseError } from '../storage/errors.ts';
 import { DEFAULT_MIN_LESSONS } from '../domain/records.ts';
 import { UsageError } from './errors.ts';

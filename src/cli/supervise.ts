@@ -1,7 +1,7 @@
 // Running the pipeline's supervisor from a command (start, the demo), and the one check every
 // command that writes a warehouse makes first: that no supervisor writes it already.
 import { controlSocketPath, withoutCredentials } from '../domain/identity.ts';
-import { isPostgresUrl } from '../storage/open-writer.ts';
+import { isPostgresUrl } from '../domain/identity.ts';
 import { pipelineOptions, type PipelineConfig } from '../actors/pipeline.ts';
 import { runSupervisor, supervisorAnswers, visible, type Logger, type Supervisor } from '../runtime/index.ts';
 import { UsageError } from './errors.ts';

@@ -48,7 +48,10 @@ export function sourcesId(s: { api: string; students: string; log: string }): st
   return JSON.stringify({ api: apiBase(withoutCredentials(s.api)), students: resolvePath(s.students), log: resolvePath(s.log) });
 }
 
-const isUrl = (warehouse: string): boolean => /^postgres(ql)?:\/\//i.test(warehouse);
+/** A warehouse named by a postgres:// (or postgresql://) URL rather than a SQLite file's path. */
+export function isPostgresUrl(warehouse: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(warehouse);
+}
 
 /**
  * The control socket of the supervisor that writes `warehouse`, found from the warehouse alone
@@ -57,7 +60,7 @@ const isUrl = (warehouse: string): boolean => /^postgres(ql)?:\/\//i.test(wareho
  * directory (`runtimeDir`), named by the warehouse's URL (without its password) and the pipeline.
  */
 export function controlSocketPath(warehouse: string, pipeline = 'default', runtimeDir = defaultRuntimeDir()): string {
-  if (!isUrl(warehouse)) return `${warehouse}.sock`;
+  if (!isPostgresUrl(warehouse)) return `${warehouse}.sock`;
   return `${socketPrefix(warehouse, runtimeDir)}${pipeline.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}.sock`;
 }
 

@@ -1,6 +1,7 @@
 // The writer for a warehouse named by a path (SQLite) or a postgres:// URL (PostgreSQL).
 import { SqliteWriter } from './sqlite-writer.ts';
 import type { WarehouseWriter } from './writer.ts';
+import { isPostgresUrl } from '../domain/identity.ts';
 
 export interface WriterOptions {
   minLessons: number;
@@ -8,10 +9,6 @@ export interface WriterOptions {
   sources: string;
   /** This pipeline's name: in a shared warehouse its offsets are its own. */
   pipeline: string;
-}
-
-export function isPostgresUrl(target: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(target);
 }
 
 export async function openWriter(target: string, o: WriterOptions, onEvent: (event: string, fields: Record<string, unknown>) => void): Promise<WarehouseWriter> {

@@ -8,6 +8,7 @@ import type { SourceName } from '../domain/records.ts';
 import { inspectWarehouse } from './schema.ts';
 import { readLost, type LostHistory } from './history.ts';
 import { WarehouseError } from './errors.ts';
+import { isPostgresUrl } from '../domain/identity.ts';
 import { BOARD_SQL, type BoardRow } from './board.ts';
 
 export type RejectedCounts = Record<SourceName, number>;
@@ -118,7 +119,7 @@ export class WarehouseReader implements Reading {
 
 /** A reader of the warehouse at `target`: a path, or a postgres:// URL. */
 export async function openReader(target: string): Promise<Reading> {
-  if (/^postgres(ql)?:\/\//i.test(target)) {
+  if (isPostgresUrl(target)) {
     const { openPgReader } = await import('./pg/reader.ts');
     return openPgReader(target);
   }

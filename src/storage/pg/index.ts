@@ -1,4 +1,4 @@
 // The PostgreSQL warehouse (CONTRACTS §4b): what the rest of batchboard uses of it.
-export { isPgUrl, parsePgUrl, redact, type PgTarget } from './url.ts';
+export { parsePgUrl, redact, type PgTarget } from './url.ts';
 export { PgWarehouse, openPgWarehouse, type PgOpenOptions, type PgSnapshotCounts, type PipelineOffsets } from './writer.ts';
 export { PgWarehouseReader, openPgReader, readPgWarehouse } from './reader.ts';

@@ -4,6 +4,7 @@
 // from a PgTarget) never holds it. Pure: no I/O.
 import { userInfo } from 'node:os';
 import { WarehouseError } from '../errors.ts';
+import { isPostgresUrl } from '../../domain/identity.ts';
 
 export interface PgTarget {
   user: string;
@@ -23,10 +24,6 @@ export interface PgTarget {
   server: string;
 }
 
-/** True when `s` names a PostgreSQL warehouse rather than an SQLite file. */
-export function isPgUrl(s: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(s);
-}
 
 /** A schema name batchboard creates and quotes without surprises: lower case, as PostgreSQL folds names. */
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -37,7 +34,7 @@ export function parsePgUrl(url: string): PgTarget {
   const bad = (why: string): never => {
     throw new WarehouseError(`warehouse ${redact(url)} is not a usable PostgreSQL URL: ${why} (for example postgres://user@127.0.0.1:5432/db?schema=public)`);
   };
-  if (!isPgUrl(url)) bad('it must start with postgres:// or postgresql://');
+  if (!isPostgresUrl(url)) bad('it must start with postgres:// or postgresql://');
   let u: URL;
   try {
     u = new URL(url);
