@@ -39,7 +39,8 @@ export interface RunsMsg {
   type: 'runs';
   session: string;
   /**
-   * Completing runs only (§3), as pairs: [student_id, lesson_id, student_id, lesson_id, ...].
+   * Completing runs only (§3), as triples [student_id, lesson_id, ms, ...] (ms: the earliest
+   * created_at of the pair's completing runs in this read, the event time of CONTRACTS §4).
    * Runs that complete nothing change nothing in the warehouse, so they are counted, not sent.
    * A transferred buffer: no copy between threads.
    */

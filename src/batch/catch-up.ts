@@ -13,7 +13,8 @@ import type { LogOffset } from '../domain/offsets.ts';
 import { listLog, sameFile } from '../sources/log/files.ts';
 import { Warehouse, type OpenOptions } from '../storage/warehouse.ts';
 import { isPostgresUrl } from '../domain/identity.ts';
-import { OffsetNotFound, pairsOf, scanLog, type ScanOptions } from './scan/scan.ts';
+import { OffsetNotFound, scanLog, type ScanOptions } from './scan/scan.ts';
+import { triplesOf } from '../domain/pair-times.ts';
 import { rebuild } from './rebuild.ts';
 import type { SourcesToRead } from './read-sources.ts';
 
@@ -81,7 +82,7 @@ async function catchUpPg(
         now: new Date().toISOString(),
         batches: [],
         students: [],
-        completions: [pairsOf(scanned)],
+        completions: [triplesOf(scanned)],
         rejected: scanned.rejected,
         lost: [],
         offsets: scanned.offset === null ? {} : { test_runs: scanned.offset },
@@ -108,7 +109,7 @@ async function catchUpLog(w: Warehouse, log: string, from: LogOffset | null, pro
     const now = new Date().toISOString();
     w.begin();
     try {
-      const completions = w.applyCompletions(pairsOf(scanned), now);
+      const completions = w.applyCompletions(triplesOf(scanned), now);
       w.reject(scanned.rejected, now);
       if (scanned.offset !== null) w.setOffset('test_runs', scanned.offset, now);
       w.commit();

@@ -9,8 +9,8 @@ import { BatchesApi } from '../sources/batches/api.ts';
 import { ApiError } from '../sources/batches/errors.ts';
 import { fetchAllBatches } from '../sources/batches/paging.ts';
 import { SourceError } from '../sources/errors.ts';
-import { PACK } from '../sources/log/lines.ts';
-import { pairsOf, scanLog, type ScannedLog, type ScanOptions } from './scan/scan.ts';
+import { PACK, triplesOf } from '../domain/pair-times.ts';
+import { scanLog, type ScannedLog, type ScanOptions } from './scan/scan.ts';
 import { readAllStudents } from '../sources/students/reader.ts';
 import { listLog } from '../sources/log/files.ts';
 
@@ -71,7 +71,7 @@ export async function readAndCompute(o: SourcesToRead, minLessons: number, progr
     api.close();
   }
   // Ids that do not pack (rare) take the general computation.
-  const completions = log.odd.length === 0 ? { keys: log.keys, pack: PACK } : pairsOf(log);
+  const completions = log.odd.length === 0 ? { keys: log.keys, times: log.times, pack: PACK } : triplesOf(log);
   const computed = computeWarehouse({ batches: fetched.batches, students: students.students, completions, minLessons });
   return {
     computed,
@@ -97,12 +97,12 @@ async function scanLogs(logs: string[], progress: ScanOptions['progress'] | unde
     const opts: ScanOptions =
       progress === undefined ? {} : { progress: (p) => progress((done = { bytes: before.bytes + p.bytes, total: before.total + p.total, runs: before.runs + p.runs })) };
     const s = await step(`log ${path}`, () => scanLog(path, opts));
-    const one: Scanned = { keys: s.keys, odd: s.odd, runs: s.runs, rejected: s.rejected, bytes: s.bytes, offsets: [{ log: path, offset: s.offset }] };
+    const one: Scanned = { keys: s.keys, times: s.times, odd: s.odd, runs: s.runs, rejected: s.rejected, bytes: s.bytes, offsets: [{ log: path, offset: s.offset }] };
     all =
       all === undefined
         ? one
         : {
-            keys: unionSorted(all.keys, one.keys),
+            ...unionSorted(all, one),
             odd: [...all.odd, ...one.odd],
             runs: all.runs + one.runs,
             rejected: [...all.rejected, ...one.rejected],
@@ -113,17 +113,28 @@ async function scanLogs(logs: string[], progress: ScanOptions['progress'] | unde
   return all!;
 }
 
-/** Two ascending key arrays, each key once, as one ascending array of each key once. */
-export function unionSorted(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length + b.length);
+interface KeyTimes {
+  keys: Float64Array;
+  times: Float64Array;
+}
+
+/** Two ascending key arrays, each key once, as one ascending array of each key once, with the earlier of its times. */
+export function unionSorted(a: KeyTimes, b: KeyTimes): KeyTimes {
+  const keys = new Float64Array(a.keys.length + b.keys.length);
+  const times = new Float64Array(keys.length);
   let i = 0;
   let j = 0;
   let n = 0;
-  while (i < a.length || j < b.length) {
-    const x = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
-    if (n === 0 || out[n - 1] !== x) out[n++] = x;
+  while (i < a.keys.length || j < b.keys.length) {
+    const fromA = j >= b.keys.length || (i < a.keys.length && a.keys[i]! <= b.keys[j]!);
+    const x = fromA ? a.keys[i]! : b.keys[j]!;
+    const t = fromA ? a.times[i++]! : b.times[j++]!;
+    if (n === 0 || keys[n - 1] !== x) {
+      keys[n] = x;
+      times[n++] = t;
+    } else if (t < times[n - 1]!) times[n - 1] = t;
   }
-  return out.subarray(0, n);
+  return { keys: keys.subarray(0, n), times: times.subarray(0, n) };
 }
 
 // Any failure to read a source is "a source that cannot be opened" (CONTRACTS §5). SourceError and

@@ -57,10 +57,10 @@ export interface VerifyResult {
 }
 
 const BATCH_FIELDS = ['name', 'start_date', 'created_at', 'student_count', 'qualified_students'] as const;
-const STUDENT_FIELDS = ['name', 'email', 'batch_id', 'created_at', 'completed'] as const;
+const STUDENT_FIELDS = ['name', 'email', 'batch_id', 'created_at', 'completed', 'qualified_at'] as const;
 
 /** A field that lost log lines can raise in the warehouse above what the sources give. */
-const RAISED_BY_LOST_LINES: ReadonlySet<string> = new Set(['qualified_students', 'completed']);
+const RAISED_BY_LOST_LINES: ReadonlySet<string> = new Set(['qualified_students', 'completed', 'qualified_at']);
 
 const explicable = (f: FieldDiff): boolean =>
   RAISED_BY_LOST_LINES.has(f.field) && typeof f.warehouse === 'number' && typeof f.sources === 'number' && f.warehouse > f.sources;

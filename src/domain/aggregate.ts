@@ -2,34 +2,38 @@
 // `rebuild` writes and what `verify` holds the streaming warehouse to. Pure: no I/O.
 //
 // Sizes it is built for: 1,000,000 students and 20,000,000 completion pairs. The pairs are
-// deduplicated by sorting one Float64Array of (student, lesson) keys, never with a Set of pairs:
-// a Set tops out near 16.7M entries, and sorting a typed array needs no object per pair.
+// deduplicated in typed arrays (pair-times.ts, then a native sort of the keys), never with a Set
+// of pairs: a Set tops out near 16.7M entries.
 import type { Batch, Student } from './records.ts';
+import { PACK, PairTimes, triplesOf } from './pair-times.ts';
+import { qualifiedAt } from './event-time.ts';
 
 export interface AggregateInput {
   batches: readonly Batch[];
   students: readonly Student[];
   /**
-   * Completing runs as pairs [student, lesson, student, lesson, ...], pairs may repeat; or, already
-   * distinct, as packed keys student * pack + lesson in ascending order (the parallel scan's).
+   * Completing runs as triples [student, lesson, ms, ...] (ms: the run's created_at), pairs may
+   * repeat; or, already distinct, as packed keys student * pack + lesson in ascending order with
+   * each one's earliest time (the parallel scan's).
    */
   completions: ArrayLike<number> | SortedKeys;
   minLessons: number;
 }
 
-/** Distinct completions packed as exact doubles student * pack + lesson (0 <= lesson < pack), ascending. */
+/** Distinct completions packed as exact doubles student * pack + lesson (0 <= lesson < pack), ascending, with their earliest times. */
 export interface SortedKeys {
   keys: Float64Array;
+  times: Float64Array;
   pack: number;
 }
 
 export type BatchRow = Batch & { student_count: number; qualified_students: number };
-export type StudentRow = Student & { completed: number };
+export type StudentRow = Student & { completed: number; qualified_at: string | null };
 
-/** The distinct (student, lesson) pairs, ascending by student then lesson. */
+/** The distinct (student, lesson) pairs, ascending by student then lesson, with their earliest completing time (ms). */
 export interface CompletionSet {
   readonly size: number;
-  forEach(fn: (student: number, lesson: number) => void): void;
+  forEach(fn: (student: number, lesson: number, ms: number) => void): void;
 }
 
 export interface ComputedWarehouse {
@@ -43,17 +47,17 @@ export interface ComputedWarehouse {
 
 export function computeWarehouse(input: AggregateInput): ComputedWarehouse {
   const c = input.completions;
-  const completions = 'pack' in c ? fromKeys(c) : distinctPairs(c);
+  const completions = 'pack' in c ? fromKeys(c) : distinctTriples(c);
 
   // Students by id; a repeated id keeps its first row (the source's id is a primary key, so
   // repeats only come from a caller that read a row twice).
   const students = [...input.students].sort((a, b) => a.id - b.id);
   const rows: StudentRow[] = [];
-  const completed = completedPerStudent(completions, students);
+  const per = perStudent(completions, students, input.minLessons);
   for (let i = 0; i < students.length; i++) {
     const s = students[i]!;
     if (i > 0 && students[i - 1]!.id === s.id) continue;
-    rows.push({ id: s.id, name: s.name, email: s.email, batch_id: s.batch_id, created_at: s.created_at, completed: completed[i]! });
+    rows.push({ id: s.id, name: s.name, email: s.email, batch_id: s.batch_id, created_at: s.created_at, completed: per.completed[i]!, qualified_at: per.qualifiedAt[i] ?? null });
   }
 
   const perBatch = new Map<number, { n: number; q: number }>();
@@ -81,76 +85,64 @@ interface Pairs {
   set: CompletionSet;
   /** The i-th distinct pair's student (ascending). */
   student(i: number): number;
+  /** The i-th distinct pair's earliest time. */
+  time(i: number): number;
 }
 
 /**
- * Distinct pairs. Fast path: every pair as one exact double key (student - minS) * R + (lesson -
- * minL), sorted with the typed array's numeric sort. Ids are any safe integers, so when the key
- * would pass 2^53 an index sort with a comparator takes over (slower, same answer).
+ * Distinct pairs, each with its earliest time. Fast path: the pairs that pack (pair-times.ts) kept
+ * in a hash with their times, then their keys sorted natively. Ids are any safe integers, so when
+ * some pair does not pack an index sort with a comparator takes over (slower, same answer).
  */
-function distinctPairs(pairs: ArrayLike<number>): Pairs {
-  const n = Math.floor(pairs.length / 2);
-  let minS = Infinity, maxS = -Infinity, minL = Infinity, maxL = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const s = pairs[2 * i]!, l = pairs[2 * i + 1]!;
-    if (s < minS) minS = s;
-    if (s > maxS) maxS = s;
-    if (l < minL) minL = l;
-    if (l > maxL) maxL = l;
-  }
-  if (n === 0) return { set: { size: 0, forEach: () => {} }, student: () => NaN };
-  const range = maxL - minL + 1;
-  if ((maxS - minS + 1) * range <= Number.MAX_SAFE_INTEGER) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = (pairs[2 * i]! - minS) * range + (pairs[2 * i + 1]! - minL);
-    keys.sort();
-    let u = 0;
-    for (let i = 0; i < n; i++) if (i === 0 || keys[i] !== keys[u - 1]) keys[u++] = keys[i]!;
-    const distinct = keys.subarray(0, u);
-    // fmod is exact on doubles, and so is dividing an exact multiple: no rounding at any size.
-    const student = (i: number) => (distinct[i]! - (distinct[i]! % range)) / range + minS;
-    const lesson = (i: number) => (distinct[i]! % range) + minL;
-    return {
-      set: { size: u, forEach: (fn) => { for (let i = 0; i < u; i++) fn(student(i), lesson(i)); } },
-      student,
-    };
-  }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const cmp = (a: number, b: number) => pairs[2 * a]! - pairs[2 * b]! || pairs[2 * a + 1]! - pairs[2 * b + 1]!;
-  order.sort(cmp);
-  let u = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || cmp(order[i]!, order[u - 1]!) !== 0) order[u++] = order[i]!;
-  const student = (i: number) => pairs[2 * order[i]!]!;
+function distinctTriples(triples: ArrayLike<number>): Pairs {
+  const n = Math.floor(triples.length / 3);
+  const set = new PairTimes(n);
+  for (let i = 0; i < n; i++) set.add(triples[3 * i]!, triples[3 * i + 1]!, triples[3 * i + 2]!);
+  const sorted = set.takeSorted();
+  if (sorted.odd.length === 0) return fromKeys({ keys: sorted.keys, times: sorted.times, pack: PACK });
+  const all = triplesOf(sorted);
+  const m = all.length / 3;
+  const order = new Uint32Array(m);
+  for (let i = 0; i < m; i++) order[i] = i;
+  order.sort((a, b) => all[3 * a]! - all[3 * b]! || all[3 * a + 1]! - all[3 * b + 1]!);
+  const student = (i: number) => all[3 * order[i]!]!;
+  const time = (i: number) => all[3 * order[i]! + 2]!;
   return {
-    set: { size: u, forEach: (fn) => { for (let i = 0; i < u; i++) fn(student(i), pairs[2 * order[i]! + 1]!); } },
+    set: { size: m, forEach: (fn) => { for (let i = 0; i < m; i++) fn(student(i), all[3 * order[i]! + 1]!, time(i)); } },
     student,
+    time,
   };
 }
 
 /** Pairs already distinct and ascending, as packed keys: no sort. */
-function fromKeys({ keys, pack }: SortedKeys): Pairs {
+function fromKeys({ keys, times, pack }: SortedKeys): Pairs {
+  // fmod is exact on doubles, and so is dividing an exact multiple: no rounding at any size.
   const student = (i: number) => (keys[i]! - (keys[i]! % pack)) / pack;
+  const time = (i: number) => times[i]!;
   return {
-    set: { size: keys.length, forEach: (fn) => { for (let i = 0; i < keys.length; i++) fn(student(i), keys[i]! % pack); } },
+    set: { size: keys.length, forEach: (fn) => { for (let i = 0; i < keys.length; i++) fn(student(i), keys[i]! % pack, times[i]!); } },
     student,
+    time,
   };
 }
 
-/** completed[i] for students[i] (ascending by id): one merge walk over the ascending pairs. */
-function completedPerStudent(p: Pairs, students: readonly Student[]): Uint32Array {
-  const out = new Uint32Array(students.length);
+/**
+ * completed[i] and qualifiedAt[i] for students[i] (ascending by id): one merge walk over the
+ * ascending pairs, a student's lesson times gathered as it passes.
+ */
+function perStudent(p: Pairs, students: readonly Student[], min: number): { completed: Uint32Array; qualifiedAt: (string | null)[] } {
+  const completed = new Uint32Array(students.length);
+  const qualified: (string | null)[] = new Array<string | null>(students.length).fill(null);
+  const times: number[] = [];
   let j = 0;
   for (let i = 0; i < students.length; i++) {
     const id = students[i]!.id;
     if (i > 0 && students[i - 1]!.id === id) continue;
     while (j < p.set.size && p.student(j) < id) j++;
-    let c = 0;
-    while (j < p.set.size && p.student(j) === id) {
-      c++;
-      j++;
-    }
-    out[i] = c;
+    times.length = 0;
+    while (j < p.set.size && p.student(j) === id) times.push(p.time(j++));
+    completed[i] = times.length;
+    qualified[i] = qualifiedAt(times, min);
   }
-  return out;
+  return { completed, qualifiedAt: qualified };
 }

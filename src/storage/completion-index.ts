@@ -1,16 +1,16 @@
-// The set of (student, lesson) completed, in memory, for the warehouse writer: whether a
-// completion is new is asked here, not of an index in SQLite (random inserts into a B-tree there
-// were the writer's bottleneck: 27k-51k new completions/s, against 107k-286k/s with the set in
-// memory and the table append-only).
+// The set of (student, lesson) completed, in memory, for the warehouse writer, each pair with its
+// earliest completing time: whether a completion is new (or earlier than the one known) is asked
+// here, not of an index in SQLite (random inserts into a B-tree there were the writer's
+// bottleneck: 27k-51k new completions/s, against 107k-286k/s with the set in memory and the
+// table append-only).
 //
-// Open addressing with linear probing over ONE Float64Array of packed keys, student * 2^21 +
-// lesson (exact for 0 <= student < 2^32 and 0 <= lesson < 2^21; other pairs, rare, go to a Set).
-// The table grows by half when 3/4 full, so it is between 1/2 and 3/4 full: 10.7 to 16 bytes a
-// completion (20,000,000 completions in 214-320 MB; bench/completions.ts), against 32-64 bytes
-// with two arrays grown by doubling at 1/2.
+// Open addressing with linear probing over two Float64Arrays, the packed key student * 2^21 +
+// lesson (pair-times.ts) and its time; other pairs, rare, go to a Map. The table grows by half
+// when 3/4 full, so it is between 1/2 and 3/4 full: 21 to 32 bytes a completion with its time
+// (bench/completions.ts). Beside it, per student, its count and its `min` earliest lessons (time,
+// lesson), from which `qualified_at` is read (CONTRACTS §4) whatever order completions arrive in.
+import { EARLIER, NEW, NONE, packs, PACK, slotOf, type Added } from '../domain/pair-times.ts';
 
-const PACK = 2 ** 21;
-const PACK_STUDENTS = 2 ** 32;
 const EMPTY = -1;
 const MAX_LOAD = 0.75;
 const GROWTH = 1.5;
@@ -18,58 +18,61 @@ const MIN_SLOTS = 1024;
 
 export class CompletionIndex {
   private slots: Float64Array;
+  private times: Float64Array;
   private count = 0;
-  /** Pairs that do not pack, as "student,lesson". */
-  private odd: Set<string> | null = null;
-  /** Completions per student: a new student row starts with its count. */
-  private readonly perStudent = new Map<number, number>();
+  /** Pairs that do not pack, as "student,lesson" → time. */
+  private odd: Map<string, number> | null = null;
+  /** A student's row in `counts` and `tops`. */
+  private readonly rowOf = new Map<number, number>();
+  private counts = new Uint32Array(1024);
+  /** Per row, `min` (time, lesson) pairs, earliest first; the first min(count, min) are set. */
+  private tops: Float64Array;
 
-  constructor(capacity = 0) {
-    this.slots = new Float64Array(Math.max(MIN_SLOTS, Math.ceil(capacity / (MAX_LOAD * 0.9)))).fill(EMPTY);
+  /** `min`: the lessons a student qualifies at (its `min`-th earliest lesson is `qualified_at`). */
+  constructor(
+    capacity: number,
+    readonly min: number,
+  ) {
+    const n = Math.max(MIN_SLOTS, Math.ceil(capacity / (MAX_LOAD * 0.9)));
+    this.slots = new Float64Array(n).fill(EMPTY);
+    this.times = new Float64Array(n);
+    this.tops = new Float64Array(1024 * 2 * min);
   }
 
   get size(): number {
     return this.count + (this.odd?.size ?? 0);
   }
 
-  /** Bytes the set holds (its table), for measuring. */
+  /** Bytes the set holds (its tables), for measuring. */
   get bytes(): number {
-    return this.slots.byteLength;
+    return this.slots.byteLength + this.times.byteLength;
   }
 
   /** Lessons completed by `student` so far. */
   completedBy(student: number): number {
-    return this.perStudent.get(student) ?? 0;
+    const row = this.rowOf.get(student);
+    return row === undefined ? 0 : this.counts[row]!;
   }
 
-  /** Adds the pair; false when it was there already. */
-  add(student: number, lesson: number): boolean {
-    if (!packs(student, lesson)) {
-      const k = `${student},${lesson}`;
-      if (this.odd?.has(k)) return false;
-      (this.odd ??= new Set()).add(k);
-    } else {
-      const key = student * PACK + lesson;
-      const slots = this.slots;
-      let i = slot(key, slots.length);
-      for (;;) {
-        const s = slots[i]!;
-        if (s === EMPTY) break;
-        if (s === key) return false;
-        if (++i === slots.length) i = 0;
-      }
-      slots[i] = key;
-      if (++this.count > slots.length * MAX_LOAD) this.grow();
-    }
-    this.perStudent.set(student, (this.perStudent.get(student) ?? 0) + 1);
-    return true;
+  /** When `student` qualified (ms), or null while it has fewer than `min` lessons. */
+  qualifiedAt(student: number): number | null {
+    const row = this.rowOf.get(student);
+    if (row === undefined || this.counts[row]! < this.min) return null;
+    return this.tops[(row * this.min + this.min - 1) * 2]!;
+  }
+
+  /** Adds a completing run of `student` on `lesson` at `ms`: a new pair, an earlier time for a known one, or nothing. */
+  add(student: number, lesson: number, ms: number): Added {
+    const got = packs(student, lesson) ? this.addKey(student * PACK + lesson, ms) : this.addOdd(`${student},${lesson}`, ms);
+    if (got !== NONE) this.place(student, lesson, ms, got === NEW);
+    return got;
   }
 
   has(student: number, lesson: number): boolean {
     if (!packs(student, lesson)) return this.odd?.has(`${student},${lesson}`) ?? false;
     const key = student * PACK + lesson;
     const slots = this.slots;
-    let i = slot(key, slots.length);
+    let i = slotOf(key, slots.length);
     for (;;) {
       const s = slots[i]!;
       if (s === EMPTY) return false;
@@ -78,29 +81,101 @@ export class CompletionIndex {
     }
   }
 
+  private addOdd(k: string, ms: number): Added {
+    const had = this.odd?.get(k);
+    if (had !== undefined && ms >= had) return NONE;
+    (this.odd ??= new Map()).set(k, ms);
+    return had === undefined ? NEW : EARLIER;
+  }
+
+  private addKey(key: number, ms: number): Added {
+    const slots = this.slots;
+    let i = slotOf(key, slots.length);
+    for (;;) {
+      const s = slots[i]!;
+      if (s === EMPTY) break;
+      if (s === key) {
+        if (ms >= this.times[i]!) return NONE;
+        this.times[i] = ms;
+        return EARLIER;
+      }
+      if (++i === slots.length) i = 0;
+    }
+    slots[i] = key;
+    this.times[i] = ms;
+    if (++this.count > slots.length * MAX_LOAD) this.grow();
+    return NEW;
+  }
+
+  /**
+   * The student's earliest lessons after `lesson` got time `ms` (new, or earlier than it had): a
+   * lesson outside them enters only if earlier than the last of them, pushing that one out (its
+   * own time is still >= the one pushed out, so nothing it hides could come back).
+   */
+  private place(student: number, lesson: number, ms: number, isNew: boolean): void {
+    let row = this.rowOf.get(student);
+    if (row === undefined) {
+      row = this.rowOf.size;
+      this.rowOf.set(student, row);
+      if (row === this.counts.length) this.growRows();
+    }
+    const had = this.counts[row]!;
+    if (isNew) this.counts[row] = had + 1;
+    const k = this.min;
+    const tops = this.tops;
+    const base = row * k * 2;
+    const filled = Math.min(had, k);
+    // Where the lesson sits among them (an earlier time for a lesson already there), else the end.
+    let at = filled;
+    for (let j = 0; j < filled; j++) {
+      if (tops[base + 2 * j + 1] === lesson) {
+        at = j;
+        break;
+      }
+    }
+    if (at === filled) {
+      if (filled === k) {
+        if (ms >= tops[base + 2 * (k - 1)]!) return;
+        at = k - 1; // the last one drops out
+      }
+    }
+    // Move it up to its place by time (ties by lesson, for one order everywhere).
+    while (at > 0) {
+      const pt = tops[base + 2 * (at - 1)]!;
+      const pl = tops[base + 2 * (at - 1) + 1]!;
+      if (pt < ms || (pt === ms && pl < lesson)) break;
+      tops[base + 2 * at] = pt;
+      tops[base + 2 * at + 1] = pl;
+      at--;
+    }
+    tops[base + 2 * at] = ms;
+    tops[base + 2 * at + 1] = lesson;
+  }
+
+  private growRows(): void {
+    const counts = new Uint32Array(this.counts.length * 2);
+    counts.set(this.counts);
+    this.counts = counts;
+    const tops = new Float64Array(this.tops.length * 2);
+    tops.set(this.tops);
+    this.tops = tops;
+  }
+
   private grow(): void {
     const old = this.slots;
-    const slots = new Float64Array(Math.ceil(old.length * GROWTH)).fill(EMPTY);
+    const oldTimes = this.times;
+    const n = Math.ceil(old.length * GROWTH);
+    const slots = new Float64Array(n).fill(EMPTY);
+    const times = new Float64Array(n);
     for (let j = 0; j < old.length; j++) {
       const key = old[j]!;
       if (key === EMPTY) continue;
-      let i = slot(key, slots.length);
-      while (slots[i] !== EMPTY) if (++i === slots.length) i = 0;
+      let i = slotOf(key, n);
+      while (slots[i] !== EMPTY) if (++i === n) i = 0;
       slots[i] = key;
+      times[i] = oldTimes[j]!;
     }
     this.slots = slots;
+    this.times = times;
   }
-}
-
-const packs = (student: number, lesson: number): boolean => student >= 0 && student < PACK_STUDENTS && lesson >= 0 && lesson < PACK;
-
-/** A slot in [0, n) for `key`: both 32-bit halves mixed, then mapped onto n (no power of two needed). */
-function slot(key: number, n: number): number {
-  const lo = key % 4_294_967_296;
-  const hi = (key - lo) / 4_294_967_296;
-  let h = Math.imul(lo | 0, 0x9e3779b1) ^ Math.imul(hi | 0, 0x85ebca77);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  h ^= h >>> 12;
-  return Math.floor(((h >>> 0) / 4_294_967_296) * n);
 }

@@ -10,6 +10,8 @@ import { readLost, type LostHistory } from './history.ts';
 import { WarehouseError } from './errors.ts';
 import { isPostgresUrl } from '../domain/identity.ts';
 import { BOARD_SQL, type BoardRow } from './board.ts';
+import { SCHEMA_VERSION } from './schema.ts';
+import { lessonsDone, type BatchDetail, type DetailBatch, type DetailStudent } from './detail.ts';
 
 export type RejectedCounts = Record<SourceName, number>;
 
@@ -44,6 +46,8 @@ export interface Reading {
   contents(): Promise<WarehouseContents>;
   /** Log history the log no longer holds, oldest first (storage/history.ts). */
   lostHistory(): Promise<LostHistory[]>;
+  /** Batch `id` and its students with their lessons (explain, the batch page), from one committed state; null when neither exists. */
+  batchDetail(id: number): Promise<BatchDetail | null>;
   close(): Promise<void>;
 }
 
@@ -99,7 +103,7 @@ export class WarehouseReader implements Reading {
       batches: this.db
         .prepare('SELECT id, name, start_date, created_at, student_count, qualified_students FROM batches ORDER BY id')
         .all() as BatchRow[],
-      students: this.db.prepare('SELECT id, name, email, batch_id, created_at, completed FROM students ORDER BY id').all() as StudentRow[],
+      students: this.db.prepare(`SELECT id, name, email, batch_id, created_at, completed, ${this.qualifiedAt} FROM students ORDER BY id`).all() as StudentRow[],
       rejected: rejectedCounts(this.db),
     }))();
   }
@@ -112,9 +116,48 @@ export class WarehouseReader implements Reading {
     return readLost(this.db);
   }
 
+  async batchDetail(id: number): Promise<BatchDetail | null> {
+    const db = this.db;
+    return db.transaction(() => {
+      const batch = db.prepare('SELECT name, start_date, created_at, student_count, qualified_students, updated_at FROM batches WHERE id = ?').get(id) as DetailBatch | undefined;
+      const rows = db.prepare(`SELECT id, name, email, created_at, completed, ${this.qualifiedAt} FROM students WHERE batch_id = ? ORDER BY id`).all(id) as Omit<DetailStudent, 'lessons'>[];
+      if (batch === undefined && rows.length === 0) return null;
+      const lists = db.prepare(`SELECT lessons, ${this.version >= 3 ? 'times' : 'NULL AS times'} FROM completion_lists WHERE student_id = ?`).raw();
+      const pairs = db.prepare('SELECT lesson_id FROM completions WHERE student_id = ?').pluck();
+      const students = rows.map((s): DetailStudent => {
+        const found: [number, number][] = [];
+        for (const [lessons, times] of lists.all(s.id) as [Buffer, Buffer | null][]) {
+          const l = floats(lessons);
+          const t = times === null ? null : floats(times);
+          for (let i = 0; i < l.length; i++) found.push([l[i]!, t === null ? Infinity : t[i]!]);
+        }
+        for (const lesson of pairs.all(s.id) as number[]) found.push([lesson, Infinity]);
+        return { ...s, lessons: lessonsDone(found) };
+      });
+      const rank = batch === undefined ? null : (db.prepare('SELECT count(*) + 1 FROM batches WHERE qualified_students > ? OR (qualified_students = ? AND id < ?)').pluck().get(batch.qualified_students, batch.qualified_students, id) as number);
+      const min = db.prepare("SELECT value FROM meta WHERE key = 'min_lessons'").pluck().get() as string | undefined;
+      return { id, batch: batch ?? null, rank, minLessons: Number(min ?? 3), students };
+    })();
+  }
+
+  /** The warehouse's schema version: an older one is read as it is (no qualified_at before version 3). */
+  private get version(): number {
+    return Number(this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get() ?? SCHEMA_VERSION);
+  }
+
+  private get qualifiedAt(): string {
+    return this.version >= 3 ? 'qualified_at' : 'NULL AS qualified_at';
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/** A blob of little-endian doubles (copied when not 8-byte aligned). */
+function floats(blob: Buffer): Float64Array {
+  if (blob.byteOffset % 8 === 0) return new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8);
+  return new Float64Array(Uint8Array.from(blob).buffer);
 }
 
 /** A reader of the warehouse at `target`: a path, or a postgres:// URL. */

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { WarehouseError } from './errors.ts';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 // --- log history (schema version 2): storage/history.ts writes and reads it. ---
 /** Log lines counted that the log no longer holds (truncated after being read, or a rotated file deleted): CONTRACTS §4. */
@@ -26,11 +26,31 @@ CREATE TABLE IF NOT EXISTS log_history (
  * 0.26 s against 1.5 s to write). The writer keeps the set in memory (completion-index.ts). Version 1
  * wrote one row per pair into `completions`: still read, no longer written.
  */
-const COMPLETION_LISTS = `
+const COMPLETION_LISTS_V2 = `
 CREATE TABLE IF NOT EXISTS completion_lists (
   student_id INTEGER NOT NULL,
   lessons    BLOB NOT NULL
 );
+`;
+
+// --- event times (schema version 3): `students.qualified_at` (CONTRACTS §4) and, beside each list
+// of lessons, their earliest completing times (a Float64Array of ms, little-endian, one per lesson).
+// A list row may repeat a lesson stored before, with an earlier time: loading keeps the earliest.
+// Lists written before version 3 have no times (NULL): their lessons count, with no known time, so
+// `qualified_at` stays NULL where it would need one of them until `rebuild` reads the log again.
+const COMPLETION_LISTS = `
+CREATE TABLE IF NOT EXISTS completion_lists (
+  student_id INTEGER NOT NULL,
+  lessons    BLOB NOT NULL,
+  times      BLOB
+);
+-- A student's lessons, for explain and the batch page (one row per student and commit: cheap to keep).
+CREATE INDEX IF NOT EXISTS completion_lists_student ON completion_lists (student_id);
+`;
+const EVENT_TIMES = `
+ALTER TABLE students ADD COLUMN qualified_at TEXT;
+ALTER TABLE completion_lists ADD COLUMN times BLOB;
+CREATE INDEX IF NOT EXISTS completion_lists_student ON completion_lists (student_id);
 `;
 
 /**
@@ -39,7 +59,8 @@ CREATE TABLE IF NOT EXISTS completion_lists (
  * what an older one lacks as empty.
  */
 const MIGRATIONS: Record<number, string> = {
-  2: LOG_HISTORY + COMPLETION_LISTS,
+  2: LOG_HISTORY + COMPLETION_LISTS_V2,
+  3: EVENT_TIMES,
 };
 
 /** An older version that MIGRATIONS takes to SCHEMA_VERSION. */
@@ -66,7 +87,8 @@ CREATE TABLE IF NOT EXISTS students (
   email      TEXT,
   batch_id   INTEGER NOT NULL,
   created_at TEXT NOT NULL,
-  completed  INTEGER NOT NULL DEFAULT 0
+  completed  INTEGER NOT NULL DEFAULT 0,
+  qualified_at TEXT
 );
 CREATE INDEX IF NOT EXISTS students_batch_id ON students (batch_id);
 CREATE INDEX IF NOT EXISTS batches_leaderboard ON batches (qualified_students DESC, id);

@@ -13,6 +13,8 @@ import { inspectWarehouse, migrate } from './schema.ts';
 import { insertLost, type LostLog } from './history.ts';
 import { warehouseFault } from './errors.ts';
 import { CompletionIndex } from './completion-index.ts';
+import { NONE, NEW } from '../domain/pair-times.ts';
+import { isoOf } from '../domain/event-time.ts';
 import type { Applied, WriteTx } from './writer.ts';
 import { Checkpoints, WAL_RESTART_BYTES } from './checkpoints.ts';
 import { checkFreeSpace, checkSources, connect, createSchema, useWal } from './connection.ts';
@@ -53,9 +55,11 @@ export class Warehouse {
    * students not stored yet cost nothing. `completed` itself is the index's count.
    */
   private batchOf: Map<number, number> | null = null;
-  /** Lessons each student gained in this transaction, not yet added to its row (see flushDeltas). */
-  /** Lessons each student gained in this transaction, not yet written (see flushDeltas). */
-  private readonly deltas = new Map<number, number[]>();
+  /**
+   * Each student's completions of this transaction, not yet written (see flushDeltas): lessons new
+   * or with an earlier time, as [lesson, ms, ...], and how many of them are new.
+   */
+  private readonly deltas = new Map<number, { pairs: number[]; gained: number }>();
   private deltaNow = '';
   private checkpoints: Checkpoints | null = null;
   private readonly pageSize: number;
@@ -207,7 +211,7 @@ export class Warehouse {
     const index = this.completions();
     for (const s of students) {
       const completed = index.completedBy(s.id);
-      if (this.st.insertStudent.run(s.id, s.name, s.email, s.batch_id, s.created_at, completed).changes === 0) continue;
+      if (this.st.insertStudent.run(s.id, s.name, s.email, s.batch_id, s.created_at, completed, isoOrNull(index.qualifiedAt(s.id))).changes === 0) continue;
       this.batchOf!.set(s.id, s.batch_id);
       added++;
       this.st.addStudentToBatch.run(completed >= this.minLessons ? 1 : 0, now, s.batch_id);
@@ -216,11 +220,12 @@ export class Warehouse {
   }
 
   /**
-   * Adds completions given as [student, lesson, student, lesson, ...]; returns how many were new.
-   * A student's new lessons are written once per transaction, as one row of completion_lists, and
-   * its row raised by all of them, when the transaction commits (or before students or batches
-   * are applied in it): per-statement cost was most of the writer's time, and a commit under load
-   * holds many completions of few students.
+   * Adds completions given as [student, lesson, ms, ...] (ms: the completing run's created_at);
+   * returns how many pairs were new. A student's new lessons (and lessons it completed earlier than
+   * known) are written once per transaction, as one row of completion_lists, and its row raised by
+   * all of them, when the transaction commits (or before students or batches are applied in it):
+   * per-statement cost was most of the writer's time, and a commit under load holds many
+   * completions of few students.
    */
   applyCompletions(pairs: ArrayLike<number>, now: string): number {
     return this.guard(() => this.addCompletions(pairs, now));
@@ -229,16 +234,21 @@ export class Warehouse {
   private addCompletions(pairs: ArrayLike<number>, now: string): number {
     const index = this.completions();
     let added = 0;
-    for (let i = 0; i + 1 < pairs.length; i += 2) {
+    let touched = false;
+    for (let i = 0; i + 2 < pairs.length; i += 3) {
       const student = pairs[i]!;
       const lesson = pairs[i + 1]!;
-      if (!index.add(student, lesson)) continue;
-      added++;
-      const gained = this.deltas.get(student);
-      if (gained === undefined) this.deltas.set(student, [lesson]);
-      else gained.push(lesson);
+      const ms = pairs[i + 2]!;
+      const got = index.add(student, lesson, ms);
+      if (got === NONE) continue;
+      touched = true;
+      if (got === NEW) added++;
+      let d = this.deltas.get(student);
+      if (d === undefined) this.deltas.set(student, (d = { pairs: [], gained: 0 }));
+      d.pairs.push(lesson, ms);
+      if (got === NEW) d.gained++;
     }
-    if (added > 0) this.deltaNow = now;
+    if (touched) this.deltaNow = now;
     return added;
   }
 
@@ -248,14 +258,21 @@ export class Warehouse {
     const index = this.completions();
     const batchOf = this.batchOf!;
     const lists = new ListWriter(this.st);
-    for (const [student, gained] of this.deltas) {
-      lists.add(student, Float64Array.from(gained));
+    for (const [student, d] of this.deltas) {
+      const n = d.pairs.length / 2;
+      const lessons = new Float64Array(n);
+      const times = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        lessons[i] = d.pairs[2 * i]!;
+        times[i] = d.pairs[2 * i + 1]!;
+      }
+      lists.add(student, lessons, times);
       const batch = batchOf.get(student);
       if (batch === undefined) continue; // not stored yet: its row starts with all its lessons
       const completed = index.completedBy(student);
-      this.st.setCompleted.run(completed, student);
+      this.st.setCompleted.run(completed, isoOrNull(index.qualifiedAt(student)), student);
       // Crossed the minimum with these lessons: one more qualified student in its batch.
-      if (completed >= min && completed - gained.length < min) this.st.bumpQualified.run(this.deltaNow, batch);
+      if (completed >= min && completed - d.gained < min) this.st.bumpQualified.run(this.deltaNow, batch);
     }
     lists.end();
     this.deltas.clear();
@@ -272,11 +289,13 @@ export class Warehouse {
   private completions(): CompletionIndex {
     if (this.index !== null) return this.index;
     const n = this.st.countCompletions.pluck().get() as number;
-    const index = new CompletionIndex(n);
-    for (const [student, lesson] of this.st.allPairs.raw().iterate() as IterableIterator<[number, number]>) index.add(student, lesson);
-    for (const [student, blob] of this.st.allLists.raw().iterate() as IterableIterator<[number, Buffer]>) {
-      const lessons = new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8);
-      for (let i = 0; i < lessons.length; i++) index.add(student, lessons[i]!);
+    const index = new CompletionIndex(n, this.minLessons);
+    // Pairs stored before event times were kept (schema versions 1 and 2) have no time: Infinity.
+    for (const [student, lesson] of this.st.allPairs.raw().iterate() as IterableIterator<[number, number]>) index.add(student, lesson, Infinity);
+    for (const [student, blob, timeBlob] of this.st.allLists.raw().iterate() as IterableIterator<[number, Buffer, Buffer | null]>) {
+      const lessons = floats(blob);
+      const times = timeBlob === null ? null : floats(timeBlob);
+      for (let i = 0; i < lessons.length; i++) index.add(student, lessons[i]!, times === null ? Infinity : times[i]!);
     }
     const batchOf = new Map<number, number>();
     for (const [id, batch] of this.st.studentBatches.raw().iterate() as IterableIterator<[number, number]>) batchOf.set(id, batch);
@@ -346,25 +365,27 @@ export class Warehouse {
       // log_history too: rebuilt from what the sources hold now, the warehouse holds no lost history.
       for (const table of ['batches', 'students', 'completions', 'completion_lists', 'rejected_records', 'offsets', 'log_history']) db.exec(`DELETE FROM ${table}`);
       for (const b of snap.batches) st.insertBatch.run(b.id, b.name, b.start_date, b.created_at, b.student_count, b.qualified_students, now);
-      const rows = new RowWriter(st.insertStudentRow, st.insertStudentRows, 6);
-      for (const s of snap.students) rows.add(s.id, s.name, s.email, s.batch_id, s.created_at, s.completed);
+      const rows = new RowWriter(st.insertStudentRow, st.insertStudentRows, 7);
+      for (const s of snap.students) rows.add(s.id, s.name, s.email, s.batch_id, s.created_at, s.completed, s.qualified_at);
       rows.end();
       // Distinct pairs, ascending by student (computeWarehouse's): one list row per student, each a
-      // view into one array of every lesson (no copy per student).
+      // view into one array of every lesson (no copy per student), and its times likewise.
       const lessons = new Float64Array(completions.size);
+      const times = new Float64Array(completions.size);
       const lists = new ListWriter(st);
       let student = NaN;
       let from = 0;
       let n = 0;
-      completions.forEach((s, l) => {
+      completions.forEach((s, l, ms) => {
         if (s !== student) {
-          if (n > from) lists.add(student, lessons.subarray(from, n));
+          if (n > from) lists.add(student, lessons.subarray(from, n), times.subarray(from, n));
           student = s;
           from = n;
         }
+        times[n] = ms;
         lessons[n++] = l;
       });
-      if (n > from) lists.add(student, lessons.subarray(from, n));
+      if (n > from) lists.add(student, lessons.subarray(from, n), times.subarray(from, n));
       lists.end();
       this.reject(rejected, now);
       this.setOffset('batches', offsets.batches, now);
@@ -395,12 +416,19 @@ export class Warehouse {
   }
 
   // The minimum is a property of the stored aggregates: started with another one, every batch's
-  // qualified_students is recounted, in one transaction.
+  // qualified_students is recounted and every student's qualified_at found again, in one transaction.
   private useMinLessons(min: number): void {
     const stored = this.meta('min_lessons');
     if (stored === String(min)) return;
     this.db.transaction(() => {
-      if (stored !== undefined) this.db.prepare(RECOUNT_QUALIFIED).run({ min, now: new Date().toISOString() });
+      if (stored !== undefined) {
+        this.db.prepare(RECOUNT_QUALIFIED).run({ min, now: new Date().toISOString() });
+        const index = this.completions();
+        for (const id of this.st.studentIds.pluck().all() as number[]) {
+          const at = isoOrNull(index.qualifiedAt(id));
+          this.st.setQualifiedAt.run(at, id, at);
+        }
+      }
       this.setMeta('min_lessons', String(min));
     })();
   }
@@ -438,19 +466,30 @@ class RowWriter {
   }
 }
 
-/** Rows of completion_lists: a student and its lessons, as the bytes of a Float64Array. */
+/** Rows of completion_lists: a student, its lessons and their times, as the bytes of Float64Arrays. */
 class ListWriter {
   private readonly rows: RowWriter;
 
   constructor(st: Statements) {
-    this.rows = new RowWriter(st.insertList, st.insertLists, 2);
+    this.rows = new RowWriter(st.insertList, st.insertLists, 3);
   }
 
-  add(student: number, lessons: Float64Array): void {
-    this.rows.add(student, Buffer.from(lessons.buffer, lessons.byteOffset, lessons.byteLength));
+  add(student: number, lessons: Float64Array, times: Float64Array): void {
+    this.rows.add(student, bytesOf(lessons), bytesOf(times));
   }
 
   end(): void {
     this.rows.end();
   }
 }
+
+const bytesOf = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** A blob of little-endian doubles; copied when SQLite's buffer is not 8-byte aligned. */
+function floats(blob: Buffer): Float64Array {
+  if (blob.byteOffset % 8 === 0) return new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8);
+  return new Float64Array(Uint8Array.from(blob).buffer);
+}
+
+/** A qualified_at in ms as stored: text, or NULL (also where it would need a time not kept, Infinity). */
+const isoOrNull = (ms: number | null): string | null => (ms === null || ms === Infinity ? null : isoOf(ms));

@@ -15,7 +15,7 @@ export interface WriteTx {
   /** In arrival order; a batch given twice: the later version wins. */
   batches: Batch[];
   students: Student[];
-  /** Completing runs as pairs [student, lesson, ...], chunk by chunk as the LogTailer sent them; pairs may repeat. */
+  /** Completing runs as triples [student, lesson, ms, ...], chunk by chunk as the LogTailer sent them; pairs may repeat. */
   completions: Float64Array[];
   rejected: Rejected[];
   /** Log lines counted that the log no longer holds (history.ts). */

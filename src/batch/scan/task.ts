@@ -31,10 +31,12 @@ export interface ScanTask {
 }
 
 export interface ScanResult {
-  /** Completions as packed keys (student * PACK + lesson), repeats included (scan.ts sorts them all once). */
+  /** Completions as packed keys (student * PACK + lesson), ascending, each once (scan.ts merges the tasks'). */
   keys: Float64Array;
-  /** Completions whose ids do not pack (rare). */
-  odd: [number, number][];
+  /** Each key's earliest completing time (ms). */
+  times: Float64Array;
+  /** Completions whose ids do not pack (rare), as [student, lesson, ms]. */
+  odd: [number, number, number][];
   /** Valid test runs, completing or not. */
   runs: number;
   rejected: Rejected[];
@@ -57,9 +59,9 @@ let rangeReader: LineReader | null = null;
 export async function scanTask(t: ScanTask): Promise<ScanResult> {
   const reader = t.gz ? new LineReader(READ) : (rangeReader ??= new LineReader(READ));
   const read = t.gz ? (await scanGz(t, reader), true) : scanRange(t, reader);
-  const { keys, odd } = reader.pairs.takeKeys();
+  const { keys, times, odd } = reader.pairs.takeSorted();
   const { runs, rejected } = reader.take();
-  return { keys, odd, runs, rejected, bytes: t.end - t.start, endPos: read ? reader.pos : -1 };
+  return { keys, times, odd, runs, rejected, bytes: t.end - t.start, endPos: read ? reader.pos : -1 };
 }
 
 /** False when no line starts in the range. */

@@ -9,86 +9,14 @@ import { completes, cutRaw, MAX_RAW_CHARS, type Rejected } from '../../domain/re
 import { checkLine, MAX_LINE_BYTES } from '../../domain/validate.ts';
 import { lineRejectKey } from '../../domain/keys.ts';
 import { parseCanonical, parsed } from './parse.ts';
+import { PairTimes } from '../../domain/pair-times.ts';
+import { msOf } from '../../domain/event-time.ts';
 
 const NL = 0x0a;
 const CR = 0x0d;
 /** A partial line longer than this can only end as a line over MAX_LINE_BYTES, even with a \r. */
 const CARRY_MAX = MAX_LINE_BYTES + 1;
 const TOO_LONG = `line over ${MAX_LINE_BYTES} bytes`;
-/** A pair packs into one double as student * PACK + lesson (student < 2^32, lesson < 2^21): exact. */
-export const PACK = 2 ** 21;
-const PACK_STUDENTS = 2 ** 32;
-
-/**
- * Completion pairs, deduplicated. A pair packs into one exact double (student < 2^32, lesson <
- * 2^21), so de-duplicating is a native sort of a Float64Array; the rare pair outside those bounds
- * goes through a Map.
- */
-export class PairSet {
-  private keys = new Float64Array(4096);
-  private n = 0;
-  private odd: Map<string, [number, number]> | null = null;
-
-  add(student: number, lesson: number): void {
-    if (student >= 0 && student < PACK_STUDENTS && lesson >= 0 && lesson < PACK) {
-      if (this.n === this.keys.length) {
-        const grown = new Float64Array(this.keys.length * 2);
-        grown.set(this.keys);
-        this.keys = grown;
-      }
-      this.keys[this.n++] = student * PACK + lesson;
-    } else {
-      (this.odd ??= new Map()).set(`${student},${lesson}`, [student, lesson]);
-    }
-  }
-
-  addPairs(pairs: Float64Array): void {
-    for (let i = 0; i + 1 < pairs.length; i += 2) this.add(pairs[i]!, pairs[i + 1]!);
-  }
-
-  get size(): number {
-    return this.n + (this.odd?.size ?? 0);
-  }
-
-  /**
-   * The packed keys (student * PACK + lesson) as added, repeats included, and the pairs that do
-   * not pack; empties the set. For merging sets cheaply: keys of several sets are made distinct by
-   * one sort of them all.
-   */
-  takeKeys(): { keys: Float64Array; odd: [number, number][] } {
-    const keys = this.keys.slice(0, this.n);
-    const odd = [...(this.odd?.values() ?? [])];
-    this.n = 0;
-    this.odd = null;
-    if (this.keys.length > 1 << 16) this.keys = new Float64Array(4096);
-    return { keys, odd };
-  }
-
-  /** The pairs [student, lesson, ...], each once, and empties the set. */
-  take(): Float64Array {
-    const keys = this.keys.subarray(0, this.n).sort();
-    let distinct = 0;
-    for (let i = 0; i < keys.length; i++) if (i === 0 || keys[i] !== keys[i - 1]) distinct++;
-    const out = new Float64Array(2 * (distinct + (this.odd?.size ?? 0)));
-    let k = 0;
-    for (let i = 0; i < keys.length; i++) {
-      if (i > 0 && keys[i] === keys[i - 1]) continue;
-      const key = keys[i]!;
-      const lesson = key % PACK;
-      out[k++] = (key - lesson) / PACK;
-      out[k++] = lesson;
-    }
-    for (const [s, l] of this.odd?.values() ?? []) {
-      out[k++] = s;
-      out[k++] = l;
-    }
-    this.n = 0;
-    this.odd = null;
-    if (this.keys.length > 1 << 16) this.keys = new Float64Array(4096);
-    return out;
-  }
-}
-
 /**
  * A line over MAX_LINE_BYTES, fed in pieces: keeps its first MAX_RAW_CHARS characters and counts
  * the rest, so that its `raw` is what `cutRaw` gives for the whole line, in bounded memory. The key
@@ -127,6 +55,7 @@ export interface FileIdentity {
 
 /** What was read since the last `take()`. */
 export interface LinesBatch {
+  /** Completions as [student, lesson, ms, ...], each pair once with its earliest time, ascending. */
   completions: Float64Array;
   runs: number;
   rejected: Rejected[];
@@ -143,7 +72,7 @@ export class LineReader {
   /** Position of the next byte to read (pos + the partial line carried). */
   readPos = 0;
   runs = 0;
-  readonly pairs = new PairSet();
+  readonly pairs = new PairTimes();
   rejected: Rejected[] = [];
   private readonly buf: Buffer;
   private carry = 0;
@@ -247,7 +176,7 @@ export class LineReader {
       const end = parseCanonical(b, i, len);
       if (end >= 0) {
         runs++;
-        if (parsed.failure === 0 && parsed.passing > 0) this.pairs.add(parsed.student, parsed.lesson);
+        if (parsed.failure === 0 && parsed.passing > 0) this.pairs.add(parsed.student, parsed.lesson, parsed.ms);
         i = end + 1;
         continue;
       }
@@ -291,7 +220,7 @@ export class LineReader {
       case 'blank':
         return 0;
       case 'run':
-        if (completes(r.run.passing_count, r.run.failure_count)) this.pairs.add(r.run.student_id, r.run.lesson_id);
+        if (completes(r.run.passing_count, r.run.failure_count)) this.pairs.add(r.run.student_id, r.run.lesson_id, msOf(r.run.created_at));
         return 1;
       case 'bad': {
         const text = line.charCodeAt(line.length - 1) === CR ? line.slice(0, -1) : line;

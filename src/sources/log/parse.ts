@@ -31,10 +31,13 @@ const BACKSLASH = 0x5c;
 const NL = 0x0a;
 
 /** What the last successful `parseCanonical` read. Module state, not an object per line. */
-export const parsed = { student: 0, lesson: 0, passing: 0, failure: 0 };
+export const parsed = { student: 0, lesson: 0, passing: 0, failure: 0, ms: 0 };
 
-/** The last date (as YYYYMMDD) found valid: consecutive lines almost always share it. */
+/** The last date (as YYYYMMDD) found valid, and its midnight in ms: consecutive lines almost always share it. */
 let validDate = -1;
+let validDayMs = 0;
+/** The instant the last `timestamp` accepted, in ms since the epoch. */
+let stampMs = 0;
 
 /** Where `lit` ends, or -1 when the bytes at `i` are not `l`. */
 function lit(b: Uint8Array, i: number, end: number, l: Uint8Array): number {
@@ -131,10 +134,17 @@ function timestamp(b: Uint8Array, i: number): boolean {
   const ms = digit(b, i + 20) + digit(b, i + 21) + digit(b, i + 22);
   // A real instant: Date.parse rolls 24:00 or :60 over and the round trip of isTimestamp fails.
   if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59 || ms < 0) return false;
-  if (date === validDate) return true;
+  // Event time from the digits (Date.parse per line cost more than the rest of the line).
+  const inDay = ((hh * 60 + mm) * 60 + ss) * 1000 + digit(b, i + 20) * 100 + digit(b, i + 21) * 10 + digit(b, i + 22);
+  if (date === validDate) {
+    stampMs = validDayMs + inDay;
+    return true;
+  }
   const text = String.fromCharCode(...b.subarray(i, i + 10));
   if (!isDate(text)) return false;
   validDate = date;
+  validDayMs = Date.parse(`${text}T00:00:00.000Z`);
+  stampMs = validDayMs + inDay;
   return true;
 }
 
@@ -172,5 +182,6 @@ export function parseCanonical(b: Uint8Array, start: number, end: number): numbe
   parsed.lesson = lesson;
   parsed.passing = passing;
   parsed.failure = failure;
+  parsed.ms = stampMs;
   return i;
 }

@@ -7,12 +7,13 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { LogOffset } from '../../domain/offsets.ts';
 import type { Rejected } from '../../domain/records.ts';
 import { SourceError } from '../errors.ts';
-import { LineReader, PairSet } from './lines.ts';
+import { LineReader } from './lines.ts';
+import { PairTimes } from '../../domain/pair-times.ts';
 import { listLog, openLogFile, readHead, toOffset, type LogFile, type OpenFile } from './files.ts';
 import { decompressed } from './content.ts';
 
 export interface WholeLog {
-  /** Completion pairs [student_id, lesson_id, ...], each once. */
+  /** Completions [student_id, lesson_id, ms, ...], each pair once with its earliest time, ascending. */
   completions: Float64Array;
   runs: number;
   rejected: Rejected[];
@@ -45,14 +46,15 @@ async function readOnce(path: string): Promise<WholeLog | null> {
   }
   if (files.length === 0) throw new SourceError(`cannot open the log ${path}: no such file, and no rotated files (${basename(path)}.1, …) beside it`);
   const reader = new LineReader(WHOLE_READ_BYTES);
-  const pairs = new PairSet();
+  const pairs = new PairTimes();
   const rejected: Rejected[] = [];
   let runs = 0;
   let offset: LogOffset | null = null;
   const drain = (): void => {
     const b = reader.take();
     runs += b.runs;
-    pairs.addPairs(b.completions);
+    const c = b.completions;
+    for (let i = 0; i + 2 < c.length; i += 3) pairs.add(c[i]!, c[i + 1]!, c[i + 2]!);
     for (const r of b.rejected) rejected.push(r);
   };
   for (const f of files) {

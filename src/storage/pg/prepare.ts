@@ -6,12 +6,15 @@
 import type { Batch, Rejected, Student } from '../../domain/records.ts';
 import type { LostLog } from '../history.ts';
 import type { WriteTx } from '../writer.ts';
+import { PairTimes, triplesOf } from '../../domain/pair-times.ts';
+import { isoOf } from '../../domain/event-time.ts';
 
 export interface PreparedTx {
   now: string;
-  /** Distinct pairs, ascending by student then lesson. */
+  /** Distinct pairs, ascending by student then lesson, with their earliest times (ms). */
   students_of_pairs: Float64Array;
   lessons_of_pairs: Float64Array;
+  times_of_pairs: Float64Array;
   students: Student[];
   batches: Batch[];
   rejected: Rejected[];
@@ -29,7 +32,7 @@ export function pgText(s: string | null): string | null {
 }
 
 export function prepareTx(tx: WriteTx): PreparedTx {
-  const [sp, lp] = distinctPairs(tx.completions);
+  const [sp, lp, tp] = distinctPairs(tx.completions);
   const students = distinctBy(tx.students, (s) => s.id, 'first').sort((a, b) => a.id - b.id);
   const batches = distinctBy(tx.batches, (b) => b.id, 'last').sort((a, b) => a.id - b.id);
   const rejected = distinctBy(tx.rejected, (r) => `${r.source}\u0000${r.key}`, 'first').sort((a, b) => cmp(a.source, b.source) || cmp(a.key, b.key));
@@ -43,6 +46,7 @@ export function prepareTx(tx: WriteTx): PreparedTx {
     now: tx.now,
     students_of_pairs: sp,
     lessons_of_pairs: lp,
+    times_of_pairs: tp,
     students,
     batches,
     rejected,
@@ -68,55 +72,37 @@ function distinctBy<T, K>(rows: readonly T[], key: (r: T) => K, keep: 'first' | 
 }
 
 /**
- * The distinct pairs of the chunks [student, lesson, ...], ascending. Fast path: one exact double
- * key per pair, (student - minS) * range + (lesson - minL), sorted as a typed array; when the key
- * would pass 2^53, an index sort with a comparator (slower, same answer).
+ * The distinct pairs of the chunks [student, lesson, ms, ...], ascending, each with its earliest
+ * time: gathered in pair-times.ts's hash, keys sorted natively; pairs that do not pack (rare) put in
+ * their place by a comparator sort.
  */
-export function distinctPairs(chunks: readonly ArrayLike<number>[]): [Float64Array, Float64Array] {
+export function distinctPairs(chunks: readonly ArrayLike<number>[]): [Float64Array, Float64Array, Float64Array] {
   let n = 0;
-  for (const c of chunks) n += Math.floor(c.length / 2);
-  if (n === 0) return [new Float64Array(0), new Float64Array(0)];
-  let minS = Infinity, maxS = -Infinity, minL = Infinity, maxL = -Infinity;
-  for (const c of chunks) {
-    for (let i = 0; i + 1 < c.length; i += 2) {
-      const s = c[i]!, l = c[i + 1]!;
-      if (s < minS) minS = s;
-      if (s > maxS) maxS = s;
-      if (l < minL) minL = l;
-      if (l > maxL) maxL = l;
-    }
+  for (const c of chunks) n += Math.floor(c.length / 3);
+  const set = new PairTimes(n);
+  for (const c of chunks) for (let i = 0; i + 2 < c.length; i += 3) set.add(c[i]!, c[i + 1]!, c[i + 2]!);
+  const sorted = set.takeSorted();
+  const all = triplesOf(sorted);
+  const u = all.length / 3;
+  const order = Array.from({ length: u }, (_, i) => i);
+  if (sorted.odd.length > 0) order.sort((a, b) => all[3 * a]! - all[3 * b]! || all[3 * a + 1]! - all[3 * b + 1]!);
+  const s = new Float64Array(u);
+  const l = new Float64Array(u);
+  const t = new Float64Array(u);
+  for (let i = 0; i < u; i++) {
+    const j = order[i]!;
+    s[i] = all[3 * j]!;
+    l[i] = all[3 * j + 1]!;
+    t[i] = all[3 * j + 2]!;
   }
-  const range = maxL - minL + 1;
-  if ((maxS - minS + 1) * range <= Number.MAX_SAFE_INTEGER) {
-    const keys = new Float64Array(n);
-    let k = 0;
-    for (const c of chunks) for (let i = 0; i + 1 < c.length; i += 2) keys[k++] = (c[i]! - minS) * range + (c[i + 1]! - minL);
-    keys.sort();
-    let u = 0;
-    for (let i = 0; i < n; i++) if (i === 0 || keys[i] !== keys[u - 1]) keys[u++] = keys[i]!;
-    const s = new Float64Array(u);
-    const l = new Float64Array(u);
-    for (let i = 0; i < u; i++) {
-      const r = keys[i]! % range;
-      s[i] = (keys[i]! - r) / range + minS;
-      l[i] = r + minL;
-    }
-    return [s, l];
-  }
-  const all = new Float64Array(2 * n);
-  let k = 0;
-  for (const c of chunks) for (let i = 0; i < 2 * Math.floor(c.length / 2); i++) all[k++] = c[i]!;
-  const order = Array.from({ length: n }, (_, i) => i);
-  const by = (a: number, b: number) => all[2 * a]! - all[2 * b]! || all[2 * a + 1]! - all[2 * b + 1]!;
-  order.sort(by);
-  const s: number[] = [];
-  const l: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && by(order[i]!, order[i - 1]!) === 0) continue;
-    s.push(all[2 * order[i]!]!);
-    l.push(all[2 * order[i]! + 1]!);
-  }
-  return [Float64Array.from(s), Float64Array.from(l)];
+  return [s, l, t];
+}
+
+/** A PostgreSQL array literal of timestamps from ms (a time not known, Infinity, is NULL). */
+export function isoArray(a: ArrayLike<number>): string {
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i++) out.push(Number.isFinite(a[i]!) ? isoOf(a[i]!) : 'NULL');
+  return `{${out.join(',')}}`;
 }
 
 /** A PostgreSQL array literal of integers: `{1,2,3}` (what the driver would build from an array, faster). */

@@ -12,6 +12,7 @@ import { parsePgUrl, type PgTarget } from './url.ts';
 import { connect } from './connect.ts';
 import { pgFault } from './errors.ts';
 import { inspectSchema } from './schema.ts';
+import { lessonsDone, type BatchDetail, type DetailBatch, type DetailStudent } from '../detail.ts';
 
 export class PgWarehouseReader {
   readonly shown: string;
@@ -71,7 +72,7 @@ export class PgWarehouseReader {
       await this.c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; LOCK TABLE batches, students, rejected_records IN ACCESS SHARE MODE');
       try {
         const batches = (await this.c.query<BatchRow>('SELECT id, name, start_date, created_at, student_count, qualified_students FROM batches ORDER BY id')).rows;
-        const students = (await this.c.query<StudentRow>('SELECT id, name, email, batch_id, created_at, completed FROM students ORDER BY id')).rows;
+        const students = (await this.c.query<StudentRow>('SELECT id, name, email, batch_id, created_at, completed, qualified_at FROM students ORDER BY id')).rows;
         const rejected = await rejectedCounts(this.c);
         await this.c.query('COMMIT');
         return { batches, students, rejected };
@@ -85,6 +86,42 @@ export class PgWarehouseReader {
   /** Log history the logs no longer hold (storage/history.ts), every pipeline's, oldest first. */
   async lostHistory(): Promise<LostHistory[]> {
     return this.q(async () => (await this.c.query<LostHistory>('SELECT reason, file, pos, seen_at FROM log_history ORDER BY seen_at, id')).rows);
+  }
+
+  /** Batch `id` and its students with their lessons, in one snapshot (REPEATABLE READ READ ONLY). */
+  async batchDetail(id: number): Promise<BatchDetail | null> {
+    return this.q(async () => {
+      await this.c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        const b = await this.c.query<DetailBatch>('SELECT name, start_date, created_at, student_count, qualified_students, updated_at FROM batches WHERE id = $1', [id]);
+        const rows = (await this.c.query<Omit<DetailStudent, 'lessons'>>('SELECT id, name, email, created_at, completed, qualified_at FROM students WHERE batch_id = $1 ORDER BY id', [id])).rows;
+        const batch = b.rows[0];
+        let detail: BatchDetail | null = null;
+        if (batch !== undefined || rows.length > 0) {
+          const done = await this.c.query<{ student_id: number; lesson_id: number; ms: string | null }>(
+            'SELECT c.student_id, c.lesson_id, (extract(epoch FROM c.completed_at) * 1000)::bigint::text AS ms FROM completions c WHERE c.student_id = ANY ($1::bigint[])',
+            [rows.map((s) => String(s.id))],
+          );
+          const per = new Map<number, [number, number][]>();
+          for (const r of done.rows) {
+            let l = per.get(r.student_id);
+            if (l === undefined) per.set(r.student_id, (l = []));
+            l.push([Number(r.lesson_id), r.ms === null ? Infinity : Number(r.ms)]);
+          }
+          const rank =
+            batch === undefined
+              ? null
+              : Number((await this.c.query<{ n: string }>('SELECT count(*) + 1 AS n FROM batches WHERE qualified_students > $1 OR (qualified_students = $1 AND id < $2)', [batch.qualified_students, id])).rows[0]!.n);
+          const min = (await this.c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'min_lessons'")).rows[0]?.value;
+          detail = { id, batch: batch ?? null, rank, minLessons: Number(min ?? 3), students: rows.map((s) => ({ ...s, lessons: lessonsDone(per.get(s.id) ?? []) })) };
+        }
+        await this.c.query('COMMIT');
+        return detail;
+      } catch (err) {
+        await this.c.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    });
   }
 
   /** Each pipeline writing (or having written) the warehouse. */

@@ -7,7 +7,14 @@ import { where } from './errors.ts';
 import type { PgTarget } from './url.ts';
 
 /** The version of this layout; `meta.schema_version` holds it. */
-export const PG_SCHEMA_VERSION = 1;
+export const PG_SCHEMA_VERSION = 2;
+
+/**
+ * Version 1 to 2: event times (`students.qualified_at`, CONTRACTS §4, and each completion's earliest
+ * time). Pairs stored before have no time (NULL); `qualified_at` needs `rebuild` to be filled for them.
+ * The writer applies it when it opens a version 1 warehouse, under the exclusive write lock.
+ */
+export const MIGRATE_1_TO_2 = 'ALTER TABLE students ADD COLUMN IF NOT EXISTS qualified_at timestamptz; ALTER TABLE completions ADD COLUMN IF NOT EXISTS completed_at timestamptz';
 
 /** `meta.format`: what tells a batchboard warehouse from someone else's `meta` table. */
 export const FORMAT = 'batchboard-pg';
@@ -33,7 +40,8 @@ CREATE TABLE students (
   email      text,
   batch_id   bigint NOT NULL,
   created_at timestamptz NOT NULL,
-  completed  integer NOT NULL DEFAULT 0  -- distinct lessons completed: its rows in completions
+  completed  integer NOT NULL DEFAULT 0, -- distinct lessons completed: its rows in completions
+  qualified_at timestamptz              -- event time it qualified (CONTRACTS §4), NULL until then
 );
 CREATE INDEX students_batch_id ON students (batch_id);
 -- key: what makes a rejection the same one seen again, by any pipeline; stored once.
@@ -50,8 +58,9 @@ CREATE TABLE rejected_records (
 -- de-duplicates them, whichever pipeline saw them, and the transaction that inserts a pair is the
 -- one that counts it.
 CREATE TABLE completions (
-  student_id bigint NOT NULL,
-  lesson_id  bigint NOT NULL,
+  student_id   bigint NOT NULL,
+  lesson_id    bigint NOT NULL,
+  completed_at timestamptz,  -- the earliest created_at among its completing runs
   CONSTRAINT completions_pkey PRIMARY KEY (student_id, lesson_id)
 );
 -- Each pipeline writing the warehouse: its sources, where it runs, and its last transaction's id
@@ -92,7 +101,7 @@ CREATE TABLE meta (
 `;
 
 /** What a schema holds, judged by reading alone. */
-export type Found = { kind: 'empty'; schemaExists: boolean } | { kind: 'warehouse'; minLessons: number | undefined };
+export type Found = { kind: 'empty'; schemaExists: boolean } | { kind: 'warehouse'; minLessons: number | undefined; version: number };
 
 /**
  * Reads what the schema holds: nothing (no table, view or sequence: the writer may create the
@@ -135,13 +144,14 @@ export async function inspectSchema(c: pg.Client, t: PgTarget, access: 'reads' |
   }
   if (meta.get('format') !== FORMAT) foreign();
   const v = meta.get('schema_version');
-  if (v !== String(PG_SCHEMA_VERSION)) {
+  // Version 1 is taken to 2 by the writer (MIGRATE_1_TO_2); a reader needs it done first.
+  if (v !== String(PG_SCHEMA_VERSION) && !(v === '1' && access === 'writes')) {
     throw new WarehouseError(`warehouse ${t.shown} has schema version ${v ?? 'none'}; this batchboard ${access} version ${PG_SCHEMA_VERSION}`);
   }
   const missing = ALL_TABLES.filter((name) => !tables.includes(name));
   if (missing.length > 0) throw new WarehouseError(`warehouse ${t.shown} is damaged: ${where(t)} lacks tables ${missing.join(', ')}`);
   const min = meta.get('min_lessons');
-  return { kind: 'warehouse', minLessons: min === undefined ? undefined : Number(min) };
+  return { kind: 'warehouse', minLessons: min === undefined ? undefined : Number(min), version: Number(v) };
 }
 
 /** The privilege to create the warehouse's tables: checked before anything is written. */

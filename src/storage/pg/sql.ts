@@ -3,29 +3,43 @@
 // search_path is the warehouse's schema (connect.ts).
 
 /**
- * New pairs, de-duplicated by the unique key whichever pipeline saw them first; what comes back is
- * the number of pairs THIS statement inserted, per student: the counts move by exactly that. Pairs
- * arrive sorted (prepare.ts) and unnest yields them in order, so concurrent writers take the key
- * locks in one order.
+ * New pairs, de-duplicated by the unique key whichever pipeline saw them first, and stored pairs
+ * given an earlier time than they had; what comes back, per student touched, is the number of pairs
+ * THIS statement inserted (xmax = 0: a row inserted, not updated): the counts move by exactly that.
+ * Pairs arrive sorted (prepare.ts) and unnest yields them in order, so concurrent writers take the
+ * key locks in one order.
  */
-export const INSERT_COMPLETIONS = `
-WITH added AS (
-  INSERT INTO completions (student_id, lesson_id)
-  SELECT * FROM unnest($1::bigint[], $2::bigint[])
-  ON CONFLICT DO NOTHING
-  RETURNING student_id)
-SELECT student_id, count(*)::int AS k FROM added GROUP BY student_id ORDER BY student_id`;
+const UPSERT_COMPLETIONS = (source: string) => `
+WITH touched AS (
+  INSERT INTO completions AS c (student_id, lesson_id, completed_at)
+  ${source}
+  ON CONFLICT (student_id, lesson_id) DO UPDATE SET completed_at = excluded.completed_at
+  WHERE c.completed_at IS NULL OR excluded.completed_at < c.completed_at
+  RETURNING student_id, xmax = 0 AS inserted)
+SELECT student_id, (count(*) FILTER (WHERE inserted))::int AS k FROM touched GROUP BY student_id ORDER BY student_id`;
+
+export const INSERT_COMPLETIONS = UPSERT_COMPLETIONS('SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[])');
 
 /** The same from the session's temporary table (filled by COPY), for transactions of many pairs. */
-export const INSERT_COMPLETIONS_COPIED = `
-WITH added AS (
-  INSERT INTO completions (student_id, lesson_id)
-  SELECT student_id, lesson_id FROM bb_pairs
-  ON CONFLICT DO NOTHING
-  RETURNING student_id)
-SELECT student_id, count(*)::int AS k FROM added GROUP BY student_id ORDER BY student_id`;
+export const INSERT_COMPLETIONS_COPIED = UPSERT_COMPLETIONS('SELECT student_id, lesson_id, completed_at FROM bb_pairs');
 
-export const CREATE_PAIRS_TABLE = 'CREATE TEMPORARY TABLE IF NOT EXISTS bb_pairs (student_id bigint, lesson_id bigint) ON COMMIT DELETE ROWS';
+export const CREATE_PAIRS_TABLE = 'CREATE TEMPORARY TABLE IF NOT EXISTS bb_pairs (student_id bigint, lesson_id bigint, completed_at timestamptz) ON COMMIT DELETE ROWS';
+
+/** A student's qualified_at (CONTRACTS §4): the $min-th earliest of its lessons' times. */
+const QUALIFIED_AT = (id: string, min: string) =>
+  `(SELECT c.completed_at FROM completions c WHERE c.student_id = ${id} ORDER BY c.completed_at OFFSET ${min} - 1 LIMIT 1)`;
+
+/** The students $1 (rows this transaction has locked) given their qualified_at for the minimum $2. */
+export const SET_QUALIFIED_AT = `
+UPDATE students s SET qualified_at = q.at
+FROM (SELECT id, ${QUALIFIED_AT('id', '$2')} AS at FROM unnest($1::bigint[]) AS u(id)) q
+WHERE s.id = q.id AND s.qualified_at IS DISTINCT FROM q.at`;
+
+/** Every student's qualified_at for the minimum $1 (another --min-lessons than the stored one). */
+export const RECOMPUTE_QUALIFIED_AT = `
+UPDATE students s SET qualified_at = q.at
+FROM (SELECT id, ${QUALIFIED_AT('id', '$1')} AS at FROM students) q
+WHERE s.id = q.id AND s.qualified_at IS DISTINCT FROM q.at`;
 
 /**
  * Stored students raised by the lessons they gained here. The rows are locked in id order first (the
@@ -43,9 +57,10 @@ RETURNING s.batch_id, s.completed, d.k`;
 
 /** New students, each starting with every pair already stored for it (this transaction's included). */
 export const INSERT_STUDENTS = `
-INSERT INTO students (id, name, email, batch_id, created_at, completed)
+INSERT INTO students (id, name, email, batch_id, created_at, completed, qualified_at)
 SELECT n.id, n.name, n.email, n.batch_id, n.created_at,
-       (SELECT count(*) FROM completions c WHERE c.student_id = n.id)
+       (SELECT count(*) FROM completions c WHERE c.student_id = n.id),
+       ${QUALIFIED_AT('n.id', '$6')}
 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[]) AS n(id, name, email, batch_id, created_at)
 ON CONFLICT (id) DO NOTHING
 RETURNING batch_id, completed`;

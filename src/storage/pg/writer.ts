@@ -37,8 +37,8 @@ import { WarehouseError } from '../errors.ts';
 import { parsePgUrl, quoteIdent, type PgTarget } from './url.ts';
 import { connect } from './connect.ts';
 import { classify, oneLine, pgFault, where } from './errors.ts';
-import { checkCreatable, DDL, FORMAT, inspectSchema, PG_SCHEMA_VERSION } from './schema.ts';
-import { intArray, isEmptyTx, pgText, prepareTx, type PreparedTx } from './prepare.ts';
+import { checkCreatable, DDL, FORMAT, inspectSchema, MIGRATE_1_TO_2, PG_SCHEMA_VERSION } from './schema.ts';
+import { intArray, isEmptyTx, isoArray, pgText, prepareTx, type PreparedTx } from './prepare.ts';
 import { BinaryPairs, copyIn, copyRows, copyValue } from './copy.ts';
 import * as SQL from './sql.ts';
 
@@ -167,6 +167,7 @@ export class PgWarehouse implements WarehouseWriter {
       }
       // Every check passed: from here on, writes.
       if (found.kind === 'empty') await createSchema(c, t, opts.minLessons);
+      else if (found.version < PG_SCHEMA_VERSION) await migrate(c, keys.write);
       const now = new Date().toISOString();
       await c.query(
         `INSERT INTO pipelines (name, sources, host, pid, started_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
@@ -324,10 +325,10 @@ export class PgWarehouse implements WarehouseWriter {
     );
     await copyIn(
       c,
-      'COPY students (id, name, email, batch_id, created_at, completed) FROM STDIN',
-      copyRows(snap.students, (s) => `${s.id}\t${copyValue(s.name)}\t${copyValue(s.email)}\t${s.batch_id}\t${s.created_at}\t${s.completed}\n`),
+      'COPY students (id, name, email, batch_id, created_at, completed, qualified_at) FROM STDIN',
+      copyRows(snap.students, (s) => `${s.id}\t${copyValue(s.name)}\t${copyValue(s.email)}\t${s.batch_id}\t${s.created_at}\t${s.completed}\t${copyValue(s.qualified_at)}\n`),
     );
-    await copyIn(c, 'COPY completions (student_id, lesson_id) FROM STDIN (FORMAT binary)', completionChunks(completions));
+    await copyIn(c, 'COPY completions (student_id, lesson_id, completed_at) FROM STDIN (FORMAT binary)', completionChunks(completions));
     await c.query(
       'ALTER TABLE students ADD CONSTRAINT students_pkey PRIMARY KEY (id); CREATE INDEX students_batch_id ON students (batch_id); ' +
         'ALTER TABLE completions ADD CONSTRAINT completions_pkey PRIMARY KEY (student_id, lesson_id)',
@@ -427,10 +428,14 @@ export class PgWarehouse implements WarehouseWriter {
     if (n > 0) {
       let added: pg.QueryResult<{ student_id: number; k: number }>;
       if (n <= COPY_PAIRS) {
-        added = await c.query({ name: 'bb_completions', text: SQL.INSERT_COMPLETIONS, values: [intArray(p.students_of_pairs), intArray(p.lessons_of_pairs)] });
+        added = await c.query({
+          name: 'bb_completions',
+          text: SQL.INSERT_COMPLETIONS,
+          values: [intArray(p.students_of_pairs), intArray(p.lessons_of_pairs), isoArray(p.times_of_pairs)],
+        });
       } else {
         await c.query(SQL.CREATE_PAIRS_TABLE);
-        await copyIn(c, 'COPY bb_pairs (student_id, lesson_id) FROM STDIN (FORMAT binary)', pairChunks(p.students_of_pairs, p.lessons_of_pairs));
+        await copyIn(c, 'COPY bb_pairs (student_id, lesson_id, completed_at) FROM STDIN (FORMAT binary)', pairChunks(p.students_of_pairs, p.lessons_of_pairs, p.times_of_pairs));
         added = await c.query({ name: 'bb_completions_copied', text: SQL.INSERT_COMPLETIONS_COPIED });
       }
       if (added.rows.length > 0) {
@@ -441,9 +446,12 @@ export class PgWarehouse implements WarehouseWriter {
           ks[i] = r.k;
           applied.completions += r.k;
         });
-        // 2. Stored students raised by them; a crossing of the minimum moves its batch.
+        // 2. Stored students raised by them; a crossing of the minimum moves its batch. Then, their
+        // rows locked, their qualified_at from every pair stored: a statement of its own, so that its
+        // snapshot is taken after any writer holding those rows before us has committed.
         const raised = await c.query<{ batch_id: number; completed: number; k: number }>({ name: 'bb_raise_students', text: SQL.RAISE_STUDENTS, values: [intArray(ids), intArray(ks)] });
         for (const r of raised.rows) if (r.completed >= min && r.completed - r.k < min) move(r.batch_id, 0, 1);
+        if (raised.rows.length > 0) await c.query({ name: 'bb_qualified_at', text: SQL.SET_QUALIFIED_AT, values: [intArray(ids), min] });
       }
     }
 
@@ -453,7 +461,7 @@ export class PgWarehouse implements WarehouseWriter {
       const inserted = await c.query<{ batch_id: number; completed: number }>({
         name: 'bb_insert_students',
         text: SQL.INSERT_STUDENTS,
-        values: [intArray(s.map((x) => x.id)), s.map((x) => pgText(x.name)), s.map((x) => pgText(x.email)), intArray(s.map((x) => x.batch_id)), s.map((x) => x.created_at)],
+        values: [intArray(s.map((x) => x.id)), s.map((x) => pgText(x.name)), s.map((x) => pgText(x.email)), intArray(s.map((x) => x.batch_id)), s.map((x) => x.created_at), min],
       });
       applied.students = inserted.rows.length;
       for (const r of inserted.rows) move(r.batch_id, 1, r.completed >= min ? 1 : 0);
@@ -641,7 +649,10 @@ export class PgWarehouse implements WarehouseWriter {
     try {
       const again = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'min_lessons'");
       if (again.rows[0]?.value !== String(min)) {
-        if (again.rows[0] !== undefined) await c.query(SQL.RECOUNT_QUALIFIED, [min, new Date().toISOString()]);
+        if (again.rows[0] !== undefined) {
+          await c.query(SQL.RECOUNT_QUALIFIED, [min, new Date().toISOString()]);
+          await c.query(SQL.RECOMPUTE_QUALIFIED_AT, [min]);
+        }
         await c.query("INSERT INTO meta (key, value) VALUES ('min_lessons', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(min)]);
       }
       await c.query('COMMIT');
@@ -711,18 +722,34 @@ async function createSchema(c: pg.Client, t: PgTarget, minLessons: number): Prom
   await inspectSchema(c, t, 'writes');
 }
 
-/** The distinct pairs (ascending) in COPY's binary format: forEach pushes every pair, gathered first (26 bytes a pair), then written with back-pressure. */
+/** The distinct pairs (ascending) with their times in COPY's binary format: forEach pushes every pair, gathered first (38 bytes a pair), then written with back-pressure. */
 function completionChunks(set: CompletionSet): Uint8Array[] {
   const out = new BinaryPairs();
-  set.forEach((s, l) => out.add(s, l));
+  set.forEach((s, l, ms) => out.add(s, l, ms));
   return out.end();
 }
 
-/** Pairs given as two parallel arrays, in COPY's binary format. */
-function pairChunks(s: Float64Array, l: Float64Array): Uint8Array[] {
+/** Pairs given as three parallel arrays, in COPY's binary format. */
+function pairChunks(s: Float64Array, l: Float64Array, t: Float64Array): Uint8Array[] {
   const out = new BinaryPairs();
-  for (let i = 0; i < s.length; i++) out.add(s[i]!, l[i]!);
+  for (let i = 0; i < s.length; i++) out.add(s[i]!, l[i]!, t[i]!);
   return out.end();
+}
+
+/** A warehouse of version 1 taken to this one (schema.ts MIGRATE_1_TO_2), under the exclusive write lock; once, whoever comes first. */
+async function migrate(c: pg.Client, writeLock: number | bigint | string): Promise<void> {
+  await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${writeLock})`);
+  try {
+    const v = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
+    if (v.rows[0]?.value === '1') {
+      await c.query(MIGRATE_1_TO_2);
+      await c.query("UPDATE meta SET value = $1 WHERE key = 'schema_version'", [String(PG_SCHEMA_VERSION)]);
+    }
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
 }
 
 /** Opens the PostgreSQL warehouse at `url` for writing as one pipeline (PgWarehouse.open). */

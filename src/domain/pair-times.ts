@@ -1,0 +1,170 @@
+// Completions with their event time: each (student, lesson) pair once, with the earliest
+// `created_at` (ms) among its completing runs (CONTRACTS §4: what `qualified_at` is drawn from).
+// Pure: no I/O. Used where completions are gathered (a read of the log, a task of the parallel
+// scan) before they reach the writer.
+//
+// Open addressing with linear probing over two Float64Arrays, the packed key student * PACK +
+// lesson (exact for 0 <= student < 2^32, 0 <= lesson < 2^21) and its time; a pair outside those
+// bounds (rare) goes to a Map. A hash keeps the earliest time as it goes: sorting keys natively
+// (what de-duplicated bare pairs) cannot carry a second array along.
+
+export const PACK = 2 ** 21;
+const PACK_STUDENTS = 2 ** 32;
+const EMPTY = -1;
+const MIN_SLOTS = 1024;
+
+export const packs = (student: number, lesson: number): boolean => student >= 0 && student < PACK_STUDENTS && lesson >= 0 && lesson < PACK;
+
+/** What adding a completion did: nothing, a new pair, or an earlier time for a known pair. */
+export type Added = 0 | 1 | 2;
+export const NONE = 0, NEW = 1, EARLIER = 2;
+
+/** A slot in [0, n) for `key`: both 32-bit halves mixed, then mapped onto n (no power of two needed). */
+export function slotOf(key: number, n: number): number {
+  const lo = key % 4_294_967_296;
+  const hi = (key - lo) / 4_294_967_296;
+  let h = Math.imul(lo | 0, 0x9e3779b1) ^ Math.imul(hi | 0, 0x85ebca77);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return Math.floor(((h >>> 0) / 4_294_967_296) * n);
+}
+
+/** Distinct completions ascending by (student, lesson), with their times. */
+export interface SortedTimes {
+  /** Packed keys student * PACK + lesson, ascending. */
+  keys: Float64Array;
+  times: Float64Array;
+  /** Pairs that do not pack, as [student, lesson, ms]. */
+  odd: [number, number, number][];
+}
+
+export class PairTimes {
+  private keys: Float64Array;
+  private times: Float64Array;
+  private count = 0;
+  private odd: Map<string, [number, number, number]> | null = null;
+
+  constructor(capacity = 0) {
+    const n = Math.max(MIN_SLOTS, Math.ceil(capacity * 2));
+    this.keys = new Float64Array(n).fill(EMPTY);
+    this.times = new Float64Array(n);
+  }
+
+  get size(): number {
+    return this.count + (this.odd?.size ?? 0);
+  }
+
+  /** Adds a completing run of `student` on `lesson` at `ms`. */
+  add(student: number, lesson: number, ms: number): Added {
+    if (!packs(student, lesson)) {
+      const k = `${student},${lesson}`;
+      const had = this.odd?.get(k);
+      if (had === undefined) {
+        (this.odd ??= new Map()).set(k, [student, lesson, ms]);
+        return NEW;
+      }
+      if (ms >= had[2]) return NONE;
+      had[2] = ms;
+      return EARLIER;
+    }
+    return this.addKey(student * PACK + lesson, ms);
+  }
+
+  addKey(key: number, ms: number): Added {
+    const keys = this.keys;
+    let i = slotOf(key, keys.length);
+    for (;;) {
+      const s = keys[i]!;
+      if (s === EMPTY) break;
+      if (s === key) {
+        if (ms >= this.times[i]!) return NONE;
+        this.times[i] = ms;
+        return EARLIER;
+      }
+      if (++i === keys.length) i = 0;
+    }
+    keys[i] = key;
+    this.times[i] = ms;
+    if (++this.count * 2 > keys.length) this.grow();
+    return NEW;
+  }
+
+  /** The earliest time of a packed key, or NaN when absent. */
+  timeOfKey(key: number): number {
+    const keys = this.keys;
+    let i = slotOf(key, keys.length);
+    for (;;) {
+      const s = keys[i]!;
+      if (s === EMPTY) return NaN;
+      if (s === key) return this.times[i]!;
+      if (++i === keys.length) i = 0;
+    }
+  }
+
+  /** Every pair, ascending, with its earliest time; empties the set. */
+  takeSorted(): SortedTimes {
+    const keys = new Float64Array(this.count);
+    let n = 0;
+    const slots = this.keys;
+    for (let i = 0; i < slots.length; i++) if (slots[i] !== EMPTY) keys[n++] = slots[i]!;
+    keys.sort();
+    const times = new Float64Array(n);
+    for (let i = 0; i < n; i++) times[i] = this.timeOfKey(keys[i]!);
+    const odd = [...(this.odd?.values() ?? [])].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    this.clear();
+    return { keys, times, odd };
+  }
+
+  /** Every pair as [student, lesson, ms, ...], ascending; empties the set. */
+  take(): Float64Array {
+    return triplesOf(this.takeSorted());
+  }
+
+  private clear(): void {
+    this.count = 0;
+    this.odd = null;
+    if (this.keys.length > 1 << 16) {
+      this.keys = new Float64Array(MIN_SLOTS);
+      this.times = new Float64Array(MIN_SLOTS);
+    }
+    this.keys.fill(EMPTY);
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldTimes = this.times;
+    const n = oldKeys.length * 2;
+    const keys = new Float64Array(n).fill(EMPTY);
+    const times = new Float64Array(n);
+    for (let j = 0; j < oldKeys.length; j++) {
+      const key = oldKeys[j]!;
+      if (key === EMPTY) continue;
+      let i = slotOf(key, n);
+      while (keys[i] !== EMPTY) if (++i === n) i = 0;
+      keys[i] = key;
+      times[i] = oldTimes[j]!;
+    }
+    this.keys = keys;
+    this.times = times;
+  }
+}
+
+/** Sorted completions as triples [student, lesson, ms, ...], the odd pairs last. */
+export function triplesOf(s: SortedTimes): Float64Array {
+  const out = new Float64Array(3 * (s.keys.length + s.odd.length));
+  let k = 0;
+  for (let i = 0; i < s.keys.length; i++) {
+    const key = s.keys[i]!;
+    const lesson = key % PACK;
+    out[k++] = (key - lesson) / PACK;
+    out[k++] = lesson;
+    out[k++] = s.times[i]!;
+  }
+  for (const [student, lesson, ms] of s.odd) {
+    out[k++] = student;
+    out[k++] = lesson;
+    out[k++] = ms;
+  }
+  return out;
+}
