@@ -41,6 +41,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'print the leaderboard',
     load: () => import('./top.ts'),
   },
+  explain: {
+    usage: 'explain BATCH [--warehouse PATH|URL] [--json]',
+    summary: "why a batch has its number: its students, each one's completed lessons and qualified_at",
+    load: () => import('./explain.ts'),
+  },
   serve: {
     usage: 'serve [--warehouse PATH|URL] [--http HOST:PORT] [--http-token TOKEN]',
     summary: 'serve the live leaderboard page over a warehouse, read-only; prints its URL first',
