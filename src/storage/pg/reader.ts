@@ -133,12 +133,24 @@ export class PgWarehouseReader {
     await this.c.end().catch(() => {});
   }
 
-  private async q<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw pgFault(this.target, err, 'read');
-    }
+  /** The end of the last call: calls run one after another on the one connection. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Runs `fn` once every earlier call has ended: a call made while another's transaction is open
+   * (the web server answers requests side by side) would otherwise run inside that transaction,
+   * in its snapshot, or between its statements.
+   */
+  private q<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw pgFault(this.target, err, 'read');
+      }
+    });
+    this.queue = run.catch(() => {});
+    return run;
   }
 }
 
