@@ -48,13 +48,30 @@ export async function batchboardRebuild(h: History, warehouse: string): Promise<
   return { m, diff: differences(h.expected, found), note: m.stdout.trim() };
 }
 
+/** Per batch, the sum of its students' qualified_at in ms (the ledger has no event times: DuckDB's answer is the other side). */
+export type QualifiedSums = Map<number, number>;
+
+export async function qualifiedAtSums(warehouse: string): Promise<QualifiedSums> {
+  const c = await readWarehouse(warehouse, (r) => r.contents());
+  const out: QualifiedSums = new Map(c.batches.map((b) => [b.id, 0]));
+  for (const s of c.students) if (s.qualified_at !== null && out.has(s.batch_id)) out.set(s.batch_id, out.get(s.batch_id)! + Date.parse(s.qualified_at));
+  return out;
+}
+
+/** Batches whose qualified_at sums differ between two answers, named (at most 3), with their count. */
+export function qualifiedAtDiff(a: QualifiedSums, b: QualifiedSums): string[] {
+  const ids = [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.get(id) !== b.get(id));
+  if (ids.length === 0) return [];
+  return [`qualified_at differs from DuckDB's in ${ids.length} batches (${ids.slice(0, 3).map((id) => `${id}: ${a.get(id)} vs ${b.get(id)}`).join(', ')})`];
+}
+
 /** A PostgreSQL warehouse's per-batch answer, read as any reader of it would. */
 async function pgBatches(url: string): Promise<PerBatch> {
   const c = await readWarehouse(url, (r) => r.contents());
   return new Map(c.batches.map((b) => [b.id, [b.student_count, b.qualified_students]]));
 }
 
-export async function duckDb(h: History, threads = 2): Promise<Outcome & { studentsFrom: string; queryMs: number; selfPeakBytes: number }> {
+export async function duckDb(h: History, threads = 2): Promise<Outcome & { studentsFrom: string; queryMs: number; selfPeakBytes: number; qualifiedAt: QualifiedSums }> {
   warmDuckDb();
   const input = {
     api: h.sim.apiUrl,
@@ -68,9 +85,9 @@ export async function duckDb(h: History, threads = 2): Promise<Outcome & { stude
   };
   const m = await spawnMeasured(process.execPath, [DUCKDB_WORKER, JSON.stringify(input)], { cwd: ROOT }).done;
   if (m.code !== 0) {
-    return { m, diff: [`exit ${m.code ?? m.signal}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`], note: '', studentsFrom: '?', queryMs: NaN, selfPeakBytes: 0 };
+    return { m, diff: [`exit ${m.code ?? m.signal}: ${m.stderr.trim().split('\n').slice(-3).join(' | ')}`], note: '', studentsFrom: '?', queryMs: NaN, selfPeakBytes: 0, qualifiedAt: new Map() };
   }
-  const out = JSON.parse(m.stdout) as { batches: [number, number, number][]; studentsFrom: string; apiMs: number; queryMs: number; totalMs: number; maxRssBytes: number };
+  const out = JSON.parse(m.stdout) as { batches: [number, number, number, number][]; studentsFrom: string; apiMs: number; queryMs: number; totalMs: number; maxRssBytes: number };
   const answer: PerBatch = new Map(out.batches.map(([id, n, q]) => [id, [n, q]]));
   return {
     m,
@@ -79,5 +96,6 @@ export async function duckDb(h: History, threads = 2): Promise<Outcome & { stude
     studentsFrom: out.studentsFrom,
     queryMs: out.queryMs,
     selfPeakBytes: out.maxRssBytes,
+    qualifiedAt: new Map(out.batches.map(([id, , , ms]) => [id, ms])),
   };
 }
