@@ -11,7 +11,8 @@ import type { BatchRow, StudentRow } from '../domain/aggregate.ts';
 import type { Rejected, SourceName } from '../domain/records.ts';
 import type { LostHistory } from '../storage/history.ts';
 import { readWarehouse, type RejectedCounts } from '../storage/reader.ts';
-import { withoutCredentials } from '../domain/identity.ts';
+import { isPostgresUrl, withoutCredentials } from '../domain/identity.ts';
+import { SCHEMA_VERSION_WITH_EVENT_TIMES } from '../storage/schema.ts';
 import { readAndCompute, type SourcesToRead } from './read-sources.ts';
 
 /** Differences shown per kind (missing, extra, differing) and table; the totals count them all. */
@@ -54,25 +55,39 @@ export interface VerifyResult {
   history: LostHistory[];
   /** Every difference is of a kind that the lost history makes (only meaningful when there is history). */
   explained: boolean;
+  /**
+   * The warehouse's schema version when it is older than event times (SQLite version 2 or 1, read
+   * as it is: no qualified_at column, so qualified_at is not compared); null when compared.
+   */
+  qualifiedAtUnknown: string | null;
 }
 
 const BATCH_FIELDS = ['name', 'start_date', 'created_at', 'student_count', 'qualified_students'] as const;
 const STUDENT_FIELDS = ['name', 'email', 'batch_id', 'created_at', 'completed', 'qualified_at'] as const;
 
 /** A field that lost log lines can raise in the warehouse above what the sources give. */
-const RAISED_BY_LOST_LINES: ReadonlySet<string> = new Set(['qualified_students', 'completed', 'qualified_at']);
+const RAISED_BY_LOST_LINES: ReadonlySet<string> = new Set(['qualified_students', 'completed']);
 
+/**
+ * A difference lost log lines can make: a count raised, or a qualified_at set where the sources
+ * give none, or earlier than theirs (more lessons, or earlier runs of them). Both are
+ * YYYY-MM-DDTHH:MM:SS.sssZ, whose order as text is time's.
+ */
 const explicable = (f: FieldDiff): boolean =>
-  RAISED_BY_LOST_LINES.has(f.field) && typeof f.warehouse === 'number' && typeof f.sources === 'number' && f.warehouse > f.sources;
+  f.field === 'qualified_at'
+    ? typeof f.warehouse === 'string' && (f.sources === null || (typeof f.sources === 'string' && f.warehouse < f.sources))
+    : RAISED_BY_LOST_LINES.has(f.field) && typeof f.warehouse === 'number' && typeof f.sources === 'number' && f.warehouse > f.sources;
 
 export async function verify(o: SourcesToRead & { warehouse: string }, minLessons: number): Promise<VerifyResult> {
   // A missing or foreign warehouse fails before the sources are read; the warehouse itself is read
   // after them, so that a supervisor catching up meanwhile is compared at its newest.
   await readWarehouse(o.warehouse, () => undefined);
   const read = await readAndCompute(o, minLessons);
-  const stored = await readWarehouse(o.warehouse, async (r) => ({ ...(await r.contents()), history: await r.lostHistory() }));
+  const stored = await readWarehouse(o.warehouse, async (r) => ({ ...(await r.contents()), history: await r.lostHistory(), version: await r.meta('schema_version') }));
   const batches = compareRows(read.computed.batches, stored.batches, BATCH_FIELDS);
-  const students = compareRows(read.computed.students, stored.students, STUDENT_FIELDS);
+  // A SQLite warehouse older than event times (read as it is, not migrated: verify only reads).
+  const qualifiedAtUnknown = !isPostgresUrl(o.warehouse) && Number(stored.version) < SCHEMA_VERSION_WITH_EVENT_TIMES ? (stored.version ?? 'none') : null;
+  const students = compareRows(read.computed.students, stored.students, qualifiedAtUnknown === null ? STUDENT_FIELDS : STUDENT_FIELDS.filter((f) => f !== 'qualified_at'));
   const sources = countRejected(read.rejected);
   const names = Object.keys(sources) as SourceName[];
   const rejectedEqual = names.every((s) => sources[s] === stored.rejected[s]);
@@ -88,6 +103,7 @@ export async function verify(o: SourcesToRead & { warehouse: string }, minLesson
     rejected: { sources, warehouse: stored.rejected, equal: rejectedEqual, unexplained: rejectedUnexplained },
     history,
     explained: batches.counts.unexplained + students.counts.unexplained === 0 && !rejectedUnexplained,
+    qualifiedAtUnknown,
   };
 }
 

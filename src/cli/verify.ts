@@ -25,6 +25,12 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await closeScanPools();
   }
+  if (r.qualifiedAtUnknown !== null) {
+    process.stderr.write(
+      `batchboard verify: qualified_at not compared: warehouse ${r.warehouse} is of schema version ${r.qualifiedAtUnknown}, from before batchboard kept event times ` +
+        '(batchboard start or rebuild on it brings it up to date; rebuild fills qualified_at)\n',
+    );
+  }
   if (r.equal) {
     process.stdout.write(`warehouse ${r.warehouse} equals the sources: ${r.batches.counts.warehouse} batches, ${r.students.counts.warehouse} students\n`);
     return 0;
@@ -151,12 +157,12 @@ function historyLines(r: VerifyResult): string[] {
   if (r.explained) {
     out.push(
       'the differences below may come from there: each is of the kind those lines make ' +
-        '(more lessons completed, more qualified students, more rejected test runs in the warehouse than in the sources)',
+        '(more lessons completed, more qualified students, an earlier qualified_at, more rejected test runs in the warehouse than in the sources)',
     );
   } else {
     const k = r.batches.counts.unexplained + r.students.counts.unexplained;
     const parts = [
-      ...(k > 0 ? [`${plural(k, 'row')} missing, extra, or differing otherwise than by more completed lessons or qualified students`] : []),
+      ...(k > 0 ? [`${plural(k, 'row')} missing, extra, or differing otherwise than by more completed lessons, qualified students or an earlier qualified_at`] : []),
       ...(r.rejected.unexplained ? ['rejected records that differ otherwise than by more rejected test runs'] : []),
     ];
     out.push(`some differences below may come from there, but not all: ${parts.join(', and ')} cannot come from lost log lines`);

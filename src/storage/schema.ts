@@ -4,6 +4,8 @@ import type Database from 'better-sqlite3';
 import { WarehouseError } from './errors.ts';
 
 export const SCHEMA_VERSION = 3;
+/** The first SQLite schema version with students.qualified_at and completion times. */
+export const SCHEMA_VERSION_WITH_EVENT_TIMES = 3;
 
 // --- log history (schema version 2): storage/history.ts writes and reads it. ---
 /** Log lines counted that the log no longer holds (truncated after being read, or a rotated file deleted): CONTRACTS §4. */
