@@ -1,11 +1,12 @@
 // Issue 10's compact completion set: memory per completion of the writer's in-memory set
 // (src/storage/completion-index.ts, CompletionIndex) holding 20,000,000 distinct completions spread
-// over 100,000 students x 1,000 lessons. Each case runs in a child process of its own
+// over 100,000 students x 1,000 lessons, each with its time (and per student what qualified_at is
+// read from). Each case runs in a child process of its own
 // (bench/workers/completions.ts, with --expose-gc): memory = growth of the V8 heap plus of memory
 // outside it (external, which holds the typed arrays' backing stores), after full GCs; also the
 // time to add them, and the child's peak RSS (growing a table holds old and new arrays at once).
-// Cases: presized (`new CompletionIndex(n)`, as the writer does with the count it loads), and
-// grown from the default capacity (a warehouse that starts empty and fills while streaming).
+// Cases: presized (`new CompletionIndex(n, 3)`, as the writer does with the count it loads), and
+// grown from no capacity (`new CompletionIndex(0, 3)`) (a warehouse that starts empty and fills while streaming).
 // Goal: "at most 16 bytes a completion, so 20,000,000 completions fit in 400 MB".
 // Run: node --import=tsx bench/completions.ts [--completions N]
 import { spawnSync } from 'node:child_process';
@@ -22,6 +23,7 @@ interface Out {
   size: number;
   sizeAfterAgain: number;
   again: number;
+  changedAgain: number;
   addMs: number;
   addCpuMs: number;
   againMs: number;
@@ -42,7 +44,7 @@ export async function main(argv: string[] = []): Promise<void> {
   console.log(codeLine(ROOT));
   console.log(`${fmt(n)} distinct pseudo-random (student, lesson) pairs over ${fmt(students)} students x ${fmt(lessons)} lessons; memory = heap + external growth after gc, in a child process each`);
   const results: [string, Out][] = [];
-  for (const [label, capacity] of [['presized: new CompletionIndex(n)', n], ['grown: new CompletionIndex()', null]] as const) {
+  for (const [label, capacity] of [['presized: new CompletionIndex(n, 3)', n], ['grown: new CompletionIndex(0, 3)', null]] as const) {
     const r = spawnSync(process.execPath, ['--expose-gc', '--import=tsx', CHILD, JSON.stringify({ n, students, lessons, capacity })], {
       cwd: ROOT,
       encoding: 'utf8',
@@ -55,11 +57,12 @@ export async function main(argv: string[] = []): Promise<void> {
     const o = JSON.parse(r.stdout) as Out;
     results.push([label, o]);
     const total = o.heapBytes + o.externalBytes;
-    const problems = [o.size !== n ? `size ${fmt(o.size)}, expected ${fmt(n)}` : '', o.sizeAfterAgain !== o.size ? `adding ${fmt(o.again)} pairs again changed the size to ${fmt(o.sizeAfterAgain)}` : '']
+    const problems = [o.size !== n ? `size ${fmt(o.size)}, expected ${fmt(n)}` : '', o.sizeAfterAgain !== o.size ? `adding ${fmt(o.again)} pairs again changed the size to ${fmt(o.sizeAfterAgain)}` : '',
+      o.changedAgain !== 0 ? `adding ${fmt(o.again)} pairs again at their times changed ${fmt(o.changedAgain)}` : '']
       .filter((s) => s !== '')
       .join('; ');
     console.log(
-      `  ${label.padEnd(34)} ${(total / n).toFixed(1).padStart(5)} bytes a completion, ${mb(total)} in all (heap ${mb(o.heapBytes)}, external ${mb(o.externalBytes)} of which ArrayBuffers ${mb(o.arrayBuffersBytes)}; ` +
+      `  ${label.padEnd(38)} ${(total / n).toFixed(1).padStart(5)} bytes a completion, ${mb(total)} in all (heap ${mb(o.heapBytes)}, external ${mb(o.externalBytes)} of which ArrayBuffers ${mb(o.arrayBuffersBytes)}; ` +
         `rss +${mb(o.rssBytes)}, peak RSS ${mb(o.maxRssBytes)}) | add ${(o.addMs / 1000).toFixed(2)} s (CPU ${(o.addCpuMs / 1000).toFixed(2)} s) = ${fmt(n / (o.addMs / 1000))}/s, ` +
         `${fmt(o.again)} again ${(o.againMs / 1000).toFixed(2)} s${problems === '' ? '' : ` | WRONG: ${problems}`}`,
     );

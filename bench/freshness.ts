@@ -82,6 +82,7 @@ function sqliteProbe(path: string): Probe | null {
     qualified: async (b) => qualified.get(b) as number | undefined,
     completed: async (s) => completed.get(s) as number | undefined,
     offsetPos: async () => (JSON.parse(offset.get() as string) as { pos: number }).pos,
+    // Completions as stored entries: a pair stored again with an earlier time counts again (rare here).
     sanity: async () =>
       d
         .prepare(

@@ -41,16 +41,21 @@ function people(): { batches: Batch[]; students: Student[] } {
   return { batches, students };
 }
 
-/** `commits` transactions of `runs` test runs each: a quarter complete a lesson (pairs), the rest fail (not sent, §3). */
+/** Runs' created_at: from 2024-03-01, a run every 10 ms in log order. */
+const T0 = Date.parse(NOW);
+
+/** `commits` transactions of `runs` test runs each: a quarter complete a lesson (triples [student, lesson, ms]), the rest fail (not sent, §3). */
 function runTxs(commits: number, runs: number, seed: number): WriteTx[] {
   const rnd = rng(seed);
   const out: WriteTx[] = [];
   let pos = 0;
+  let run = 0;
   for (let i = 0; i < commits; i++) {
-    const pairs = new Float64Array(2 * Math.floor(runs / 4));
-    for (let k = 0; k < pairs.length; k += 2) {
+    const pairs = new Float64Array(3 * Math.floor(runs / 4));
+    for (let k = 0; k < pairs.length; k += 3) {
       pairs[k] = 1 + rnd(STUDENTS);
       pairs[k + 1] = 1 + rnd(LESSONS);
+      pairs[k + 2] = T0 + 40 * run++;
     }
     pos += runs * 190;
     out.push({ now: NOW, batches: [], students: [], completions: [pairs], rejected: [], lost: [], offsets: { test_runs: { dev: 1, ino: 2, pos, head: 'eyJpZCI6' } } });
@@ -152,16 +157,18 @@ function bigWarehouse(students: number, perStudent: number): ComputedWarehouse {
   for (let id = 1; id <= students; id++) ss.push({ id, name: `Student ${id}`, email: id % 9 === 0 ? null : `s${id}@example.com`, batch_id: 1 + rnd(1_000), created_at: NOW });
   const pack = 1_024;
   const keys = new Float64Array(students * perStudent);
+  const times = new Float64Array(keys.length);
   let k = 0;
   for (let s = 1; s <= students; s++) {
     const n = Math.max(0, perStudent - 4 + rnd(9));
     let l = 0;
     for (let j = 0; j < n && k < keys.length; j++) {
       l += 1 + rnd(3);
+      times[k] = Date.parse(NOW) + rnd(365 * 86_400) * 1000;
       keys[k++] = s * pack + l;
     }
   }
-  return computeWarehouse({ batches, students: ss, completions: { keys: keys.subarray(0, k), pack }, minLessons: 3 });
+  return computeWarehouse({ batches, students: ss, completions: { keys: keys.subarray(0, k), times: times.subarray(0, k), pack }, minLessons: 3 });
 }
 
 async function rebuildRace(url: string, dir: string, rounds: number, small: boolean): Promise<string[]> {

@@ -1,7 +1,7 @@
 // How fast test_runs.log turns into test runs (the LogTailer's claim: well over 500,000 lines/s on
 // one core). The same simulator-written log (1,000,000 lines by default, 1% unusual but valid
 // line variants, as with `--fault line-variants`) goes through each contender, which must find the
-// same runs and completions:
+// same runs and completions (each pair with the same earliest created_at):
 //   readline-transform + checkLine   the issue's suggestion: a string stream split by regex, JSON.parse per line
 //   Buffer.indexOf + checkLine        our splitter on bytes, still JSON.parse per line
 //   LineReader (the LogTailer's)     our splitter plus the byte-level fast path for canonical lines
@@ -14,37 +14,48 @@ import ReadlineTransform from 'readline-transform';
 import { startSimulator } from '../src/simulator/index.ts';
 import { checkLine } from '../src/domain/validate.ts';
 import { completes } from '../src/domain/records.ts';
-import { LineReader, PairSet } from '../src/sources/log/lines.ts';
+import { LineReader } from '../src/sources/log/lines.ts';
+import { PairTimes } from '../src/domain/pair-times.ts';
+import { msOf } from '../src/domain/event-time.ts';
 import { machineLine } from './machine.ts';
 
 interface Result {
   runs: number;
   completions: number;
+  /** The completions' earliest times, each as ms within its day, summed: the same times give the same sum. */
+  timeSum: number;
   rejected: number;
+}
+
+/** Fills r.completions and r.timeSum from the distinct pairs, and empties the set. */
+function finish(pairs: PairTimes, r: Result): void {
+  const t = pairs.take();
+  r.completions = t.length / 3;
+  for (let i = 2; i < t.length; i += 3) r.timeSum += t[i]! % 86_400_000;
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function count(line: string, pairs: PairSet, r: Result): void {
+function count(line: string, pairs: PairTimes, r: Result): void {
   const c = checkLine(line);
   if (c.kind === 'run') {
     r.runs++;
-    if (completes(c.run.passing_count, c.run.failure_count)) pairs.add(c.run.student_id, c.run.lesson_id);
+    if (completes(c.run.passing_count, c.run.failure_count)) pairs.add(c.run.student_id, c.run.lesson_id, msOf(c.run.created_at));
   } else if (c.kind === 'bad') r.rejected++;
 }
 
 async function viaReadlineTransform(file: string): Promise<Result> {
-  const r: Result = { runs: 0, completions: 0, rejected: 0 };
-  const pairs = new PairSet();
+  const r: Result = { runs: 0, completions: 0, timeSum: 0, rejected: 0 };
+  const pairs = new PairTimes();
   const lines = createReadStream(file, { highWaterMark: 1 << 20 }).pipe(new ReadlineTransform({ skipEmpty: true }));
   for await (const line of lines as AsyncIterable<string>) count(line, pairs, r);
-  r.completions = pairs.take().length / 2;
+  finish(pairs, r);
   return r;
 }
 
 function viaIndexOf(file: string): Result {
-  const r: Result = { runs: 0, completions: 0, rejected: 0 };
-  const pairs = new PairSet();
+  const r: Result = { runs: 0, completions: 0, timeSum: 0, rejected: 0 };
+  const pairs = new PairTimes();
   const fd = openSync(file, 'r');
   const buf = Buffer.allocUnsafe(2 << 20);
   let carry = 0;
@@ -67,13 +78,13 @@ function viaIndexOf(file: string): Result {
   } finally {
     closeSync(fd);
   }
-  r.completions = pairs.take().length / 2;
+  finish(pairs, r);
   return r;
 }
 
 function viaLineReader(file: string): Result {
-  const r: Result = { runs: 0, completions: 0, rejected: 0 };
-  const pairs = new PairSet();
+  const r: Result = { runs: 0, completions: 0, timeSum: 0, rejected: 0 };
+  const pairs = new PairTimes();
   const fd = openSync(file, 'r');
   const st = statSync(file);
   const reader = new LineReader(1 << 20);
@@ -84,12 +95,13 @@ function viaLineReader(file: string): Result {
       const b = reader.take();
       r.runs += b.runs;
       r.rejected += b.rejected.length;
-      pairs.addPairs(b.completions);
+      const c = b.completions;
+      for (let i = 0; i + 2 < c.length; i += 3) pairs.add(c[i]!, c[i + 1]!, c[i + 2]!);
     }
   } finally {
     closeSync(fd);
   }
-  r.completions = pairs.take().length / 2;
+  finish(pairs, r);
   return r;
 }
 

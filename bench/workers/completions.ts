@@ -1,5 +1,5 @@
-// The child of bench/completions.ts: one CompletionIndex filled with `n` distinct pseudo-random
-// (student, lesson) pairs, its memory taken as the growth of the V8 heap plus memory outside it
+// The child of bench/completions.ts: one CompletionIndex (minimum 3 lessons, the writer's default)
+// filled with `n` distinct pseudo-random (student, lesson) pairs, each with a pseudo-random time, its memory taken as the growth of the V8 heap plus memory outside it
 // (typed arrays' backing stores), each after two full GCs. Run with --expose-gc --import=tsx.
 // Input: one JSON argument { n, students, lessons, capacity }; output: one JSON line.
 import { CompletionIndex } from '../../src/storage/completion-index.ts';
@@ -23,26 +23,31 @@ const pair = (i: number): [number, number] => {
   const p = (i * A + C) % M;
   return [Math.floor(p / lessons) + 1, (p % lessons) + 1];
 };
+/** Pair i's completing time: within a year from 2024-01-01, scattered (so that qualified_at moves as they come). */
+const T0 = Date.parse('2024-01-01T00:00:00.000Z');
+const timeOf = (i: number): number => T0 + ((i * 7_919 + 104_729) % 31_536_000) * 1000;
+const MIN_LESSONS = 3;
 
 const before = settle();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const index = capacity === null ? new CompletionIndex() : new CompletionIndex(capacity);
+const index = new CompletionIndex(capacity ?? 0, MIN_LESSONS);
 for (let i = 0; i < n; i++) {
   const p = (i * A + C) % M;
-  index.add(Math.floor(p / lessons) + 1, (p % lessons) + 1);
+  index.add(Math.floor(p / lessons) + 1, (p % lessons) + 1, timeOf(i));
 }
 const addMs = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const addCpuMs = (cpu.user + cpu.system) / 1000;
 const after = settle();
 const size = index.size;
-// The same pairs again change nothing: a set, not a list.
+// The same pairs again, at the same times, change nothing: a set, not a list.
 const again = Math.min(n, 1_000_000);
+let changedAgain = 0;
 const t1 = performance.now();
 for (let i = 0; i < again; i++) {
   const [s, l] = pair(i);
-  index.add(s, l);
+  if (index.add(s, l, timeOf(i)) !== 0) changedAgain++;
 }
 const againMs = performance.now() - t1;
 process.stdout.write(
@@ -50,6 +55,7 @@ process.stdout.write(
     size,
     sizeAfterAgain: index.size,
     again,
+    changedAgain,
     addMs,
     addCpuMs,
     againMs,

@@ -15,6 +15,9 @@ import type { AggregatorArgs } from '../../src/actors/aggregator.ts';
 const AGGREGATOR = fileURLToPath(new URL('../../src/actors/aggregator.ts', import.meta.url));
 const T = '2024-03-02T10:00:00.000Z';
 const LOG_OFFSET = { dev: 1, ino: 42, pos: 1234, head: 'eyJpZCI6' };
+/** Event times of the runs: T0 plus `m` minutes. */
+const T0 = Date.parse('2024-03-01T09:00:00.000Z');
+const at = (m: number) => T0 + m * 60_000;
 
 function setup(t: import('ava').ExecutionContext) {
   const dir = tempDir(t);
@@ -26,7 +29,8 @@ function setup(t: import('ava').ExecutionContext) {
       out: outs.test_runs,
       staleFirst: true,
       script: [
-        { type: 'runs', completions: [1, 1, 1, 2, 1, 3, 1, 3, 2, 1], runs: 9, rejected: [{ source: 'test_runs', reason: 'not JSON', raw: '{oops', key: 'k1' }], offset: LOG_OFFSET, readAt: Date.now() },
+        // Student 1's lesson 3 twice, the later run first: its earliest time counts.
+        { type: 'runs', completions: [1, 1, at(1), 1, 2, at(2), 1, 3, at(9), 1, 3, at(3), 2, 1, at(4)], runs: 9, rejected: [{ source: 'test_runs', reason: 'not JSON', raw: '{oops', key: 'k1' }], offset: LOG_OFFSET, readAt: Date.now() },
       ],
     },
     students: {
@@ -67,7 +71,7 @@ function rows(warehouse: string) {
   try {
     return {
       batches: db.prepare('SELECT id, student_count, qualified_students FROM batches ORDER BY id').all(),
-      students: db.prepare('SELECT id, completed FROM students ORDER BY id').all(),
+      students: db.prepare('SELECT id, completed, qualified_at FROM students ORDER BY id').all(),
       rejected: db.prepare('SELECT source, key FROM rejected_records ORDER BY source').all(),
       offsets: Object.fromEntries((db.prepare('SELECT source, value FROM offsets').all() as { source: string; value: string }[]).map((r) => [r.source, JSON.parse(r.value)])),
     };
@@ -94,8 +98,8 @@ test('late orders, offsets stored with their records, acks, a stale session drop
     { id: 8, student_count: 0, qualified_students: 0 },
   ]);
   t.deepEqual(r.students, [
-    { id: 1, completed: 3 },
-    { id: 2, completed: 1 },
+    { id: 1, completed: 3, qualified_at: new Date(at(3)).toISOString() },
+    { id: 2, completed: 1, qualified_at: null },
   ]);
   t.deepEqual(r.rejected, [
     { source: 'students', key: '3' },

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { startSim } from '../simulator/helpers.ts';
 import { waitFor } from '../wait.ts';
-import { ledgerPairs, ledgerValidLines, missing, startTailer } from '../fixtures/log-tailer-harness.ts';
+import { ledgerPairs, ledgerValidLines, logTimes, missing, startTailer, timeDiffs } from '../fixtures/log-tailer-harness.ts';
 
 test('history across rotated files and appended lines all arrive, once', async (t) => {
   const sim = await startSim(t, { faults: { 'duplicate-lines': 0.02, 'line-variants': 0.05 } });
@@ -27,6 +27,7 @@ test('history across rotated files and appended lines all arrive, once', async (
   const got = run.pairs();
   t.deepEqual(missing(expected, got), [], 'no completion lost');
   t.deepEqual(missing(got, expected), [], 'no completion invented');
+  t.deepEqual(timeDiffs(run.times(), logTimes([...sim.rotatedLogs(), sim.logPath])), [], 'each pair with its earliest created_at');
   t.is(run.runs(), ledgerValidLines(sim.ledger), 'every valid line counted once');
   t.deepEqual(run.rejected(), []);
   // Counters reach `status` with the next heartbeat.

@@ -40,6 +40,7 @@ test('the 64 KiB limit is exact, for the general and the canonical path', async 
   const run = await startTailer(t, log);
   await run.caughtUp(log);
   t.deepEqual([...run.pairs()].sort(), ['1:1', '2:1', '3:1']);
+  t.deepEqual([...run.times().values()], Array(3).fill(Date.parse(TS)), 'with their created_at');
   t.is(run.runs(), 3);
   t.deepEqual(run.rejected().map((r) => r.reason), Array(3).fill('line over 65536 bytes'));
 });
@@ -67,6 +68,7 @@ test('a 10 MB line arriving in pieces is rejected once complete, and reading goe
   t.is(rejected[0]!.reason, 'line over 65536 bytes');
   t.is(rejected[0]!.raw, ('{"id": "tr-huge", "output": "' + 'y'.repeat(4096)).slice(0, 4096) + `…(${chars} chars)`);
   t.deepEqual([...run.pairs()].sort(), ['1:1', '2:1']);
+  t.deepEqual([...run.times().values()], Array(2).fill(Date.parse(TS)), 'with their created_at');
   t.is(run.runs(), 2);
   await waitFor(() => run.counters().rejected === 1, { what: 'the rejected counter' });
 });

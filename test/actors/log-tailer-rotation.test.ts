@@ -3,7 +3,7 @@
 // several rotations that happen before the tailer gets to look.
 import test from 'ava';
 import { startSim, waitFor as simWait } from '../simulator/helpers.ts';
-import { ledgerPairs, ledgerValidLines, missing, startTailer, type TailerRun } from '../fixtures/log-tailer-harness.ts';
+import { ledgerPairs, ledgerValidLines, logTimes, missing, startTailer, timeDiffs, type TailerRun } from '../fixtures/log-tailer-harness.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
 
 function checkAll(t: import('ava').ExecutionContext, sim: Simulator, run: TailerRun): void {
@@ -11,6 +11,7 @@ function checkAll(t: import('ava').ExecutionContext, sim: Simulator, run: Tailer
   const got = run.pairs();
   t.deepEqual(missing(expected, got), [], 'no completion lost');
   t.deepEqual(missing(got, expected), []);
+  t.deepEqual(timeDiffs(run.times(), logTimes([...sim.rotatedLogs(), sim.logPath])), [], 'each pair with its earliest created_at');
   t.is(run.runs(), ledgerValidLines(sim.ledger), 'every valid line counted once');
   t.deepEqual(run.rejected(), []);
 }

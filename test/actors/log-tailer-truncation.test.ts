@@ -41,8 +41,9 @@ test('after a truncation the log is read again from its start', async (t) => {
 test('a truncation that leaves the file longer than the position is seen by its first bytes', async (t) => {
   const dir = tempDir(t, 'bb-lt-');
   const log = path.join(dir, 'test_runs.log');
+  const createdAt = (id: number) => `2024-06-01T00:00:${String(id).padStart(2, '0')}.000Z`;
   const line = (id: number, student: number) =>
-    `{"id": "tr-${id}", "student_id": ${student}, "lesson_id": 1, "passing_count": 3, "failure_count": 0, "created_at": "2024-06-01T00:00:00.000Z"}\n`;
+    `{"id": "tr-${id}", "student_id": ${student}, "lesson_id": 1, "passing_count": 3, "failure_count": 0, "created_at": "${createdAt(id)}"}\n`;
   fs.writeFileSync(log, line(1, 1) + line(2, 2));
   const run = await startTailer(t, log);
   await run.caughtUp(log);
@@ -51,6 +52,11 @@ test('a truncation that leaves the file longer than the position is seen by its 
   await run.caughtUp(log);
   await waitFor(() => run.pairs().has('13:1'), { what: 'the last new line' });
   t.deepEqual([...run.pairs()].sort(), ['10:1', '11:1', '12:1', '13:1', '1:1', '2:1']);
+  t.deepEqual(
+    [...run.times()].sort(),
+    [1, 2, 10, 11, 12, 13].map((id) => [`${id}:1`, Date.parse(createdAt(id))]).sort(),
+    'each with its line\'s created_at',
+  );
   t.is(run.runs(), 6);
   t.deepEqual(run.rejected(), []);
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import test from 'ava';
 import { LINE_VARIANTS } from '../../src/simulator/index.ts';
 import { startSim } from '../simulator/helpers.ts';
-import { ledgerPairs, ledgerValidLines, missing, startTailer } from '../fixtures/log-tailer-harness.ts';
+import { ledgerPairs, ledgerValidLines, logTimes, missing, startTailer, timeDiffs } from '../fixtures/log-tailer-harness.ts';
 
 test('every line variant parses, across read boundaries that cut characters', async (t) => {
   const sim = await startSim(t, { history: { batches: 5, students: 50, testRuns: 100 } });
@@ -31,6 +31,7 @@ test('every line variant parses, across read boundaries that cut characters', as
   const got = run.pairs();
   t.deepEqual(missing(expected, got), []);
   t.deepEqual(missing(got, expected), []);
+  t.deepEqual(timeDiffs(run.times(), logTimes([sim.logPath])), [], 'each pair with its earliest created_at, whatever the line\'s form');
   t.true(run.messages().length > 50, 'many small reads');
   for (const v of [...variants, 'blank-line' as const]) t.true(sim.ledger.variants[v] > 0, `${v} written`);
 });

@@ -1,5 +1,5 @@
 // `readWholeLog` (what `rebuild` reads) and the streaming LogTailer agree on the same files: the
-// same completion pairs, the same count of runs, the same rejected lines under the same keys, and
+// same completion pairs with the same earliest times, the same count of runs, the same rejected lines under the same keys, and
 // the same offset at the end of PATH. Over rotated files, every kind of bad line, line variants,
 // repeated lines, a rotated file ending in an incomplete line and a partial last line in PATH.
 import fs from 'node:fs';
@@ -11,13 +11,10 @@ import { SourceError } from '../../src/sources/errors.ts';
 import { startSim } from '../simulator/helpers.ts';
 import { tempDir } from '../runtime/helpers.ts';
 import { waitFor } from '../wait.ts';
-import { ledgerPairs, missing, startTailer } from '../fixtures/log-tailer-harness.ts';
+import { ledgerPairs, missing, startTailer, timeDiffs } from '../fixtures/log-tailer-harness.ts';
+import { earliest, pairKeys } from '../triples.ts';
 
-const pairSet = (a: Float64Array): Set<string> => {
-  const s = new Set<string>();
-  for (let i = 0; i < a.length; i += 2) s.add(`${a[i]}:${a[i + 1]}`);
-  return s;
-};
+const pairSet = (a: Float64Array): Set<string> => pairKeys(a);
 
 test('readWholeLog equals what the tailer streamed from the same files', async (t) => {
   const sim = await startSim(t, { faults: { 'line-variants': 0.05, 'duplicate-lines': 0.02, 'bad-lines': 0.005 } });
@@ -40,11 +37,12 @@ test('readWholeLog equals what the tailer streamed from the same files', async (
   const streamed = await readWholeLog(sim.logPath); // the same again: nothing depends on timing
 
   t.deepEqual([...pairSet(whole.completions)].sort(), [...run.pairs()].sort());
+  t.deepEqual(timeDiffs(earliest(whole.completions), run.times()), [], 'the same earliest time for every pair');
   // The ledger's, but for the run whose line is not complete yet.
   const fromWhole = pairSet(whole.completions);
   t.deepEqual(missing(fromWhole, ledgerPairs(sim.ledger)), []);
   for (const p of missing(ledgerPairs(sim.ledger), fromWhole)) t.is(p, `${split.student_id}:${split.lesson_id}`);
-  t.is(whole.completions.length / 2, pairSet(whole.completions).size, 'each pair once');
+  t.is(whole.completions.length / 3, pairSet(whole.completions).size, 'each pair once');
   t.is(whole.runs, run.runs());
   const byKey = (rs: { key: string; reason: string; raw: string }[]) => rs.map((r) => `${r.key} ${r.reason} ${r.raw}`).sort();
   t.deepEqual(byKey(whole.rejected), byKey(run.rejected()));
@@ -63,7 +61,7 @@ test('readWholeLog: a missing log is a SourceError naming it; rotated files alon
 
   fs.writeFileSync(`${log}.1`, '{"id": "tr-1", "student_id": 3, "lesson_id": 4, "passing_count": 1, "failure_count": 0, "created_at": "2024-06-01T00:00:00.000Z"}\n');
   const whole = await readWholeLog(log);
-  t.deepEqual(Array.from(whole.completions), [3, 4]);
+  t.deepEqual(Array.from(whole.completions), [3, 4, Date.parse('2024-06-01T00:00:00.000Z')]);
   t.is(whole.runs, 1);
   t.is(whole.offset, null, 'no PATH: no offset');
 });

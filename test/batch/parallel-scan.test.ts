@@ -1,5 +1,5 @@
 // The parallel scan of the log (rebuild's path) finds exactly what the plain one-thread reading
-// finds (readWholeLog): the same completions, valid runs, rejected lines under the same keys, the
+// finds (readWholeLog): the same completions with the same earliest times, valid runs, rejected lines under the same keys, the
 // same offset; with range boundaries everywhere: inside long lines, inside multi-byte characters,
 // on \r\n, in rotated plain and compressed files.
 import fs from 'node:fs';
@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import test from 'ava';
-import { pairsOf, scanLog } from '../../src/batch/scan/scan.ts';
+import { scanLog } from '../../src/batch/scan/scan.ts';
+import { triplesOf } from '../../src/domain/pair-times.ts';
 import { readWholeLog } from '../../src/sources/log/whole.ts';
 
 function tempLog(t: import('ava').ExecutionContext): string {
@@ -26,7 +27,8 @@ function lines(seed: number, n: number): string {
     const l = rnd(40);
     const pass = rnd(4);
     const fail = rnd(3) === 0 ? 1 : 0;
-    const at = `2024-03-${String(1 + rnd(28)).padStart(2, '0')}T10:00:00.000Z`;
+    // Times vary to the millisecond, so that a pair's earliest run is rarely its first.
+    const at = `2024-03-${String(1 + rnd(28)).padStart(2, '0')}T${String(rnd(24)).padStart(2, '0')}:${String(rnd(60)).padStart(2, '0')}:07.${String(rnd(1000)).padStart(3, '0')}Z`;
     switch (rnd(12)) {
       case 0:
         out.push(`{"student_id": ${s}, "id": "tr-é-${seed}-${i}", "lesson_id": ${l}, "created_at": "${at}", "failure_count": ${fail}, "passing_count": ${pass}}`);
@@ -55,10 +57,18 @@ async function same(t: import('ava').ExecutionContext, log: string, rangeBytes: 
   const par = await scanLog(log, { rangeBytes, threads: 2 });
   const key = (p: ArrayLike<number>) => {
     const out: string[] = [];
-    for (let i = 0; i < p.length; i += 2) out.push(`${p[i]},${p[i + 1]}`);
+    for (let i = 0; i < p.length; i += 3) out.push(`${p[i]},${p[i + 1]}`);
     return out.sort();
   };
-  t.deepEqual(key(pairsOf(par)), key(whole.completions), `completions, ranges of ${rangeBytes} bytes`);
+  const timed = (p: ArrayLike<number>) => {
+    const out: string[] = [];
+    for (let i = 0; i < p.length; i += 3) out.push(`${p[i]},${p[i + 1]}@${new Date(p[i + 2]!).toISOString()}`);
+    return out.sort();
+  };
+  t.deepEqual(key(triplesOf(par)), key(whole.completions), `completions, ranges of ${rangeBytes} bytes`);
+  t.deepEqual(timed(triplesOf(par)), timed(whole.completions), `completions with their earliest times, ranges of ${rangeBytes} bytes`);
+  t.is(par.keys.length, par.times.length);
+  t.deepEqual([...triplesOf(par)], [...whole.completions], 'the same triples in the same order (ascending by student, lesson)');
   t.is(par.runs, whole.runs, `runs, ranges of ${rangeBytes} bytes`);
   t.deepEqual(par.rejected.map((r) => r.key).sort(), whole.rejected.map((r) => r.key).sort(), `rejected keys, ranges of ${rangeBytes} bytes`);
   t.deepEqual(par.offset, whole.offset, `offset, ranges of ${rangeBytes} bytes`);
@@ -101,6 +111,6 @@ test('from a stored offset: only what follows it, in that file and the newer one
   fs.copyFileSync(log, only);
   const whole = await readWholeLog(only);
   t.is(rest.runs, whole.runs);
-  t.deepEqual(pairsOf(rest).length, whole.completions.length);
+  t.deepEqual([...triplesOf(rest)], [...whole.completions], 'the same completions with the same times');
   t.deepEqual(rest.offset?.pos, whole.offset?.pos, 'the same end of PATH');
 });

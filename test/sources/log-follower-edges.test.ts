@@ -13,8 +13,8 @@ import { readWholeLog } from '../../src/sources/log/whole.ts';
 import type { LogOffset } from '../../src/domain/offsets.ts';
 import { waitFor } from '../wait.ts';
 
-const line = (i: number) =>
-  JSON.stringify({ id: `tr-${i}`, student_id: i, lesson_id: 1, passing_count: 1, failure_count: 0, created_at: '2024-03-02T10:00:00.000Z' }) + '\n';
+const CREATED_AT = '2024-03-02T10:00:00.000Z';
+const line = (i: number) => JSON.stringify({ id: `tr-${i}`, student_id: i, lesson_id: 1, passing_count: 1, failure_count: 0, created_at: CREATED_AT }) + '\n';
 
 function setup(t: import('ava').ExecutionContext) {
   const dir = mkdtempSync(join(tmpdir(), 'bb-follow-'));
@@ -26,10 +26,13 @@ function setup(t: import('ava').ExecutionContext) {
 function follow(log: string, offset: LogOffset | null) {
   const ac = new AbortController();
   const waker = new Waker(ac.signal);
-  const out = { got: [] as number[], rejected: [] as string[], offset: null as LogOffset | null, events: [] as string[] };
+  const out = { got: [] as number[], mistimed: [] as number[], rejected: [] as string[], offset: null as LogOffset | null, events: [] as string[] };
   const f = new LogFollower({ log, pollMs: 20, maxBatchBytes: 1 << 20, signal: ac.signal }, offset, {
     batch: async (b) => {
-      for (let i = 0; i < b.completions.length; i += 2) out.got.push(b.completions[i]!);
+      for (let i = 0; i < b.completions.length; i += 3) {
+        out.got.push(b.completions[i]!);
+        if (b.completions[i + 2] !== Date.parse(CREATED_AT)) out.mistimed.push(b.completions[i]!);
+      }
       out.rejected.push(...b.rejected.map((r) => r.reason));
       out.offset = b.offset;
     },
@@ -57,9 +60,10 @@ test('a line half written at the rename and ended afterwards in the renamed file
   await waitFor(() => f.out.got.includes(3), { what: 'line 3 of the new file' });
   await f.stop();
   t.deepEqual(f.out.got.sort(), [1, 2, 3]);
+  t.deepEqual(f.out.mistimed, [], 'each with its created_at');
   t.deepEqual(f.out.rejected, []);
   const whole = await readWholeLog(P);
-  t.deepEqual([...whole.completions].filter((_, i) => i % 2 === 0).sort(), [1, 2, 3], 'rebuild reads the same');
+  t.deepEqual([...whole.completions], [1, 1, Date.parse(CREATED_AT), 2, 1, Date.parse(CREATED_AT), 3, 1, Date.parse(CREATED_AT)], 'rebuild reads the same');
 });
 
 test('a renamed file whose last line never ends is rejected once after the grace period, and the new file is read', async (t) => {

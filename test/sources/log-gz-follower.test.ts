@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { waitFor } from '../wait.ts';
-import { append, follow, gzip, lines, range, sorted } from '../fixtures/log-files.ts';
+import { append, follow, gzip, lineMs, lines, range, sorted } from '../fixtures/log-files.ts';
 
 function setup(t: import('ava').ExecutionContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'bb-gz-'));
@@ -29,6 +29,7 @@ async function storedAfter(t: import('ava').ExecutionContext, P: string, n: numb
   writeFileSync(P, lines(0, n));
   const first = await readUntil(t, P, null, n, 'the first lines');
   t.deepEqual(sorted(first.out.students), range(0, n));
+  t.deepEqual(first.out.times, first.out.students.map(lineMs), 'each with its line\'s created_at');
   return first.out.offset!;
 }
 
@@ -52,6 +53,7 @@ test('stopped across two rotations with compress + delaycompress, the new PATH o
 
   const second = await readUntil(t, P, stored, 2200, 'the lines written while stopped');
   t.deepEqual(sorted(second.out.students), range(100, 2300), 'every line after the offset, once');
+  t.deepEqual(second.out.times, second.out.students.map(lineMs), 'each with its line\'s created_at, also from the .gz');
   t.is(second.out.runs, 2200);
   t.deepEqual(second.events('log.truncated'), [], 'no truncation is said');
   const [compressed] = second.events('log.compressed');

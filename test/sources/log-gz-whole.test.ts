@@ -9,7 +9,8 @@ import { readWholeLog } from '../../src/sources/log/whole.ts';
 import { listLog } from '../../src/sources/log/files.ts';
 import { SourceError } from '../../src/sources/errors.ts';
 import { waitFor } from '../wait.ts';
-import { follow, gzip, lines, range, sorted } from '../fixtures/log-files.ts';
+import { follow, gzip, lineMs, lines, range, sorted } from '../fixtures/log-files.ts';
+import { studentsOf } from '../triples.ts';
 
 function setup(t: import('ava').ExecutionContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'bb-gzw-'));
@@ -17,7 +18,14 @@ function setup(t: import('ava').ExecutionContext): string {
   return join(dir, 'test_runs.log');
 }
 
-const students = (pairs: Float64Array): number[] => sorted([...pairs].filter((_, i) => i % 2 === 0));
+const students = (triples: Float64Array): number[] => sorted(studentsOf(triples));
+
+/** Students whose completion (lesson 1) has another time than their line's created_at; [] when all are right. */
+const mistimed = (triples: Float64Array): number[] => {
+  const out: number[] = [];
+  for (let i = 0; i < triples.length; i += 3) if (triples[i + 1] !== 1 || triples[i + 2] !== lineMs(triples[i]!)) out.push(triples[i]!);
+  return out;
+};
 
 /** PATH.4.gz … PATH.1, PATH: logrotate's compress + delaycompress after four rotations. */
 function rotatedLog(P: string): void {
@@ -57,6 +65,7 @@ test('readWholeLog reads the .gz rotated files too, each once, oldest first, and
   const whole = await readWholeLog(P);
   const expected = [...range(1000, 1700), ...range(2000, 2700), ...range(3000, 3700), ...range(4000, 4700), ...range(5000, 5010)];
   t.deepEqual(students(whole.completions), expected);
+  t.deepEqual(mistimed(whole.completions), [], 'each completion with its line\'s created_at');
   t.is(whole.runs, expected.length);
   t.deepEqual(whole.rejected, []);
   t.like(whole.offset, { ino: statSync(P).ino, pos: statSync(P).size });
@@ -69,6 +78,7 @@ test('readWholeLog: bad lines and an incomplete last line inside a .gz are rejec
   gzip(`${P}.1`);
   const gz = await readWholeLog(P);
   t.deepEqual(students(gz.completions), range(0, 20));
+  t.deepEqual(mistimed(gz.completions), []);
   t.is(gz.runs, 20);
   t.deepEqual(gz.rejected.map((r) => r.reason), plain.rejected.map((r) => r.reason));
   t.is(gz.rejected.length, 2);
@@ -96,6 +106,7 @@ test('readWholeLog and a follower from the start read the same runs from plain a
   const out = await f.stop();
   t.is(out.runs, whole.runs);
   t.deepEqual(sorted(out.students), students(whole.completions));
+  t.deepEqual(out.times, out.students.map(lineMs), 'the follower\'s completions with the same times');
   t.deepEqual(out.offset, whole.offset, 'the same offset at the end of PATH');
   t.deepEqual(f.events('log.file').map((e) => e['file']), ['test_runs.log.4.gz', 'test_runs.log.3.gz', 'test_runs.log.2.gz', 'test_runs.log.1', 'test_runs.log']);
 });

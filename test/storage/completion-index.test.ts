@@ -1,30 +1,79 @@
-// The writer's in-memory completion set: each (student, lesson) pair once, through growth, with
-// negative and very large ids, and per-student counts that match.
+// The writer's in-memory completion set: each (student, lesson) pair once with its earliest time,
+// through growth, with negative and very large ids, per-student counts that match, and each
+// student's qualified_at (CONTRACTS §4: the min-th earliest of its lessons' times) whatever order
+// the completions come in.
 import test from 'ava';
 import { CompletionIndex } from '../../src/storage/completion-index.ts';
+import { BASE_MS } from '../triples.ts';
 
-test('pairs are kept once, through many growths, with counts per student', (t) => {
-  const index = new CompletionIndex();
-  const ref = new Map<string, true>();
-  const perStudent = new Map<number, number>();
+/** qualified_at in ms from scratch: the lessons' earliest times sorted, the min-th; null with fewer. */
+function qualifiedRef(times: Iterable<number>, min: number): number | null {
+  const sorted = [...times].sort((a, b) => a - b);
+  return sorted.length < min ? null : sorted[min - 1]!;
+}
+
+test('pairs are kept once with their earliest time, through many growths, with counts and qualified_at per student', (t) => {
+  const MIN = 3;
+  const index = new CompletionIndex(0, MIN);
+  /** "student/lesson" → earliest ms. */
+  const ref = new Map<string, number>();
+  const perStudent = new Map<number, Map<number, number>>();
   let x = 99;
   const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0), x % n);
   const odd = [0, -1, -(2 ** 40), 2 ** 32, 2 ** 32 + 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER];
   for (let i = 0; i < 200_000; i++) {
     const s = i % 50 === 0 ? odd[rand(odd.length)]! : rand(3_000);
     const l = i % 70 === 0 ? odd[rand(odd.length)]! : rand(500);
+    // Times in any order, repeats included: a later run may carry an earlier time.
+    const ms = BASE_MS + rand(10_000) * 1000;
     const key = `${s}/${l}`;
-    const added = index.add(s, l);
-    t.is(added, !ref.has(key), `${key}`);
-    if (added) {
-      ref.set(key, true);
-      perStudent.set(s, (perStudent.get(s) ?? 0) + 1);
+    const had = ref.get(key);
+    const want = had === undefined ? 1 : ms < had ? 2 : 0;
+    const added = index.add(s, l, ms);
+    t.is(added, want, `${key} at ${ms} (had ${had})`);
+    if (want !== 0) {
+      ref.set(key, ms);
+      let lessons = perStudent.get(s);
+      if (lessons === undefined) perStudent.set(s, (lessons = new Map()));
+      lessons.set(l, ms);
     }
     if (t.passed === false) return;
   }
   t.is(index.size, ref.size);
-  for (const [s, n] of perStudent) t.is(index.completedBy(s), n);
+  for (const [s, lessons] of perStudent) {
+    t.is(index.completedBy(s), lessons.size);
+    t.is(index.qualifiedAt(s), qualifiedRef(lessons.values(), MIN), `qualified_at of ${s}`);
+    if (t.passed === false) return;
+  }
   t.true(index.has(2 ** 32, 2 ** 32 + 1) === ref.has(`${2 ** 32}/${2 ** 32 + 1}`));
   t.false(index.has(123_456, 7));
   t.is(index.completedBy(123_456), 0);
+  t.is(index.qualifiedAt(123_456), null);
+});
+
+test('qualified_at: null below the minimum, the min-th earliest lesson after, moved by an earlier time for any lesson', (t) => {
+  const index = new CompletionIndex(16, 3);
+  const m = (minutes: number) => BASE_MS + minutes * 60_000;
+  t.is(index.add(1, 10, m(50)), 1);
+  t.is(index.add(1, 11, m(40)), 1);
+  t.is(index.qualifiedAt(1), null, 'two lessons');
+  t.is(index.add(1, 12, m(60)), 1);
+  t.is(index.qualifiedAt(1), m(60), 'the third lesson, by time');
+  t.is(index.add(1, 13, m(70)), 1);
+  t.is(index.qualifiedAt(1), m(60), 'a later fourth lesson changes nothing');
+  t.is(index.add(1, 13, m(10)), 2, 'an earlier time for a known lesson');
+  t.is(index.qualifiedAt(1), m(50), 'lesson 13 now first: the third is lesson 10');
+  t.is(index.add(1, 13, m(20)), 0, 'a later time than known: nothing');
+  t.is(index.add(1, 12, m(5)), 2);
+  t.is(index.qualifiedAt(1), m(40), 'lessons 12, 13, 11');
+  t.is(index.completedBy(1), 4);
+  // Lesson 10, pushed out of the earliest three, comes back in when its own time moves earlier.
+  t.is(index.add(1, 10, m(1)), 2);
+  t.is(index.qualifiedAt(1), m(10), 'lessons 10, 12, 13');
+  // With minimum 1, the earliest of all.
+  const one = new CompletionIndex(0, 1);
+  one.add(2, 1, m(9));
+  t.is(one.qualifiedAt(2), m(9));
+  one.add(2, 2, m(3));
+  t.is(one.qualifiedAt(2), m(3));
 });

@@ -10,6 +10,7 @@ import { ACTORS } from '../../src/actors/messages.ts';
 import type { ScriptedSourceArgs } from '../fixtures/scripted-source.ts';
 import type { AggregatorArgs } from '../../src/actors/aggregator.ts';
 import { storedPairCount } from './stored-completions.ts';
+import { triples } from '../triples.ts';
 
 const AGGREGATOR = fileURLToPath(new URL('../../src/actors/aggregator.ts', import.meta.url));
 const BEFORE = { dev: 1, ino: 42, pos: 5_000, head: 'eyJpZCI6' };
@@ -26,9 +27,9 @@ test('lost history rides with runs (or alone) and is stored with their offset, o
     out,
     staleFirst: true,
     script: [
-      { type: 'runs', completions: [1, 1], runs: 3, rejected: [], offset: BEFORE, readAt: Date.now() },
+      { type: 'runs', completions: triples([1, 1]), runs: 3, rejected: [], offset: BEFORE, readAt: Date.now() },
       // The truncation, with the first runs read after it.
-      { type: 'runs', completions: [1, 2], runs: 1, rejected: [], offset: AFTER, readAt: Date.now(), lost: [truncated] },
+      { type: 'runs', completions: triples([1, 2]), runs: 1, rejected: [], offset: AFTER, readAt: Date.now(), lost: [truncated] },
       // A loss alone: no runs, the offset unchanged; and the truncation said again.
       { type: 'runs', completions: [], runs: 0, rejected: [], offset: AFTER, readAt: Date.now(), lost: [deleted, truncated] },
     ],

@@ -1,7 +1,7 @@
 // Two pipelines writing one PostgreSQL warehouse at once (CONTRACTS §4b): overlapping completions,
 // the same students and batches (both read the same API and students table, at different points),
 // each pipeline its own log. While they write, a reader at READ COMMITTED checks the §4 invariant
-// in every statement it runs. At the end the warehouse equals computeWarehouse over the union of
+// (and qualified_at) in every statement it runs. At the end the warehouse equals computeWarehouse over the union of
 // what both wrote, each pair counted once, and neither writer met a deadlock (no retry was needed).
 import test from 'ava';
 import { computeWarehouse } from '../../src/domain/aggregate.ts';
@@ -11,6 +11,8 @@ import { PgWarehouse } from '../../src/storage/pg/writer.ts';
 import { PgWarehouseReader } from '../../src/storage/pg/reader.ts';
 import { brokenInvariant, createTestDatabase, rawClient } from '../../src/storage/pg/test-db.ts';
 import { Rng } from '../../src/simulator/rng.ts';
+import { BASE_MS } from '../triples.ts';
+import { brokenQualifiedAt } from './pg-qualified-at.ts';
 
 function rng(seed: number): (n: number) => number {
   const r = new Rng(seed, 'pg');
@@ -54,13 +56,14 @@ function pipelineTxs(seed: number, w: ReturnType<typeof world>, pairsSeed: numbe
       tx.batches.push(...w.versions.slice(nextVersion, nextVersion + n));
       nextVersion += n;
     }
-    const pairs: number[] = [];
+    const triples: number[] = [];
     for (let j = 0; j < 20 + rnd(200); j++) {
-      // Half from a stream both logs share (the same runs seen by both pipelines), half its own.
+      // Half from a stream both logs share (the same runs seen by both pipelines), half its own;
+      // times in any order, so that either pipeline may bring a pair's earlier time.
       const r = rnd(2) === 0 ? shared : rnd;
-      pairs.push(1 + r(STUDENTS + 20), r(8));
+      triples.push(1 + r(STUDENTS + 20), r(8), BASE_MS + r(100_000) * 1000);
     }
-    tx.completions.push(Float64Array.from(pairs));
+    tx.completions.push(Float64Array.from(triples));
     if (rnd(10) === 0) tx.rejected.push({ source: 'test_runs', reason: 'bad', raw: 'x', key: `k${rnd(30)}` });
     tx.offsets.test_runs = { dev: seed, ino: 1, pos: i, head: '' };
     txs.push(tx);
@@ -91,8 +94,10 @@ for (const seed of [11, 12]) {
     const reader = (async () => {
       while (!done) {
         const b = await brokenInvariant(peek, min);
+        const q = await brokenQualifiedAt(peek, min);
         snapshots++;
         if (b.length > 0) broken.push(b.join(','));
+        if (q.length > 0) broken.push(`qualified_at of ${q.join(',')}`);
       }
     })();
     await Promise.all(
@@ -119,6 +124,7 @@ for (const seed of [11, 12]) {
     t.deepEqual(got.batches, expected.batches);
     t.deepEqual(got.students, expected.students);
     t.is(Number((await peek.query('SELECT count(*) AS n FROM completions')).rows[0].n), expected.completions.size);
+    t.deepEqual(await brokenQualifiedAt(peek, min), []);
     t.is(got.rejected.test_runs, new Set([...tx1, ...tx2].flatMap((x) => x.rejected.map((j) => j.key))).size);
     // Each pipeline's offsets are its own.
     t.deepEqual(await w1.offset('test_runs'), { dev: seed * 31, ino: 1, pos: 119, head: '' });

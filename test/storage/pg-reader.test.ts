@@ -16,6 +16,7 @@ import { PgWarehouse } from '../../src/storage/pg/writer.ts';
 import { PgWarehouseReader } from '../../src/storage/pg/reader.ts';
 import { brokenInvariant, createTestDatabase, rawClient } from '../../src/storage/pg/test-db.ts';
 import { Rng } from '../../src/simulator/rng.ts';
+import { BASE_MS } from '../triples.ts';
 
 function rng(seed: number): (n: number) => number {
   const r = new Rng(seed, 'pg');
@@ -38,9 +39,10 @@ function txs(seed: number): WriteTx[] {
       const id = 1 + rnd(80);
       tx.students.push({ id, name: NAMES[id % NAMES.length]!, email: id % 3 === 0 ? null : `s${id}@example.com`, batch_id: 1 + (id % 17), created_at: now });
     }
-    const pairs: number[] = [];
-    for (let k = 0; k < rnd(40); k++) pairs.push(1 + rnd(90), 1 + rnd(9));
-    tx.completions.push(Float64Array.from(pairs));
+    // Times to the millisecond, in any order: a pair often comes again with an earlier one.
+    const triples: number[] = [];
+    for (let k = 0; k < rnd(40); k++) triples.push(1 + rnd(90), 1 + rnd(9), BASE_MS + rnd(30 * 86_400) * 1000 + rnd(1000));
+    tx.completions.push(Float64Array.from(triples));
     if (rnd(4) === 0) tx.rejected.push({ source: (['batches', 'students', 'test_runs'] as const)[rnd(3)]!, reason: 'bad\tthing', raw: `{"x": ${rnd(5)}}\n`, key: String(100 + rnd(20)) });
     if (rnd(15) === 0) tx.lost.push({ reason: rnd(2) ? 'truncated' : 'deleted', file: 'test_runs.log.1', pos: 1000 * i, key: `lost-${i}` });
     tx.offsets = { test_runs: { dev: 2, ino: 3, pos: i, head: 'aGk=' } };
@@ -96,6 +98,7 @@ test('streaming: the same transactions through both writers read back the same t
   await p.close();
   const got = await readBoth(file, db.url);
   t.true(got.sqlite.contents.students.length > 20);
+  t.true(got.sqlite.contents.students.some((s) => s.qualified_at !== null), 'some students qualified, with a time');
   t.true(got.sqlite.lost.length > 0);
   t.deepEqual(got.pg, got.sqlite);
 });
@@ -120,7 +123,7 @@ test('rebuild: replaceAll of one computed warehouse into both backends reads bac
   await s.close();
   const p = await PgWarehouse.open(db.url, { pipeline: 'p', minLessons: 3, sources: 'x' });
   // Something there before: the rebuild replaces it, offsets and lost history included.
-  await p.write({ now: '2024-01-01T00:00:00.000Z', batches: [{ id: 999, name: 'gone', start_date: null, created_at: '2024-01-01T00:00:00.000Z' }], students: [], completions: [Float64Array.from([5000, 1])], rejected: [], lost: [{ reason: 'deleted', file: 'f', pos: 1, key: 'k' }], offsets: { batches: { created_at: '2024-01-01T00:00:00.000Z', id: 999 } } });
+  await p.write({ now: '2024-01-01T00:00:00.000Z', batches: [{ id: 999, name: 'gone', start_date: null, created_at: '2024-01-01T00:00:00.000Z' }], students: [], completions: [Float64Array.from([5000, 1, BASE_MS])], rejected: [], lost: [{ reason: 'deleted', file: 'f', pos: 1, key: 'k' }], offsets: { batches: { created_at: '2024-01-01T00:00:00.000Z', id: 999 } } });
   const pc = await p.replaceAll(snap, offsets, all.rejected);
   t.deepEqual(pc, sc);
   t.deepEqual(await p.offset('test_runs'), offsets.test_runs);
@@ -128,13 +131,17 @@ test('rebuild: replaceAll of one computed warehouse into both backends reads bac
   t.deepEqual(await p.offset('students'), { hwm: 80 });
   const got = await readBoth(file, db.url);
   t.deepEqual(got.pg, got.sqlite);
+  t.deepEqual(got.pg.contents.students, snap.students, 'the computed rows, qualified_at included');
   // Streaming goes on from there: the key is back (a pair stored once), counts stay consistent.
   const pair = (() => {
     let first: [number, number] | null = null;
     snap.completions.forEach((a, b) => (first ??= [a, b]));
     return first!;
   })();
-  t.like(await p.write({ now: '2024-05-01T00:00:00.000Z', batches: [], students: [], completions: [Float64Array.from([...pair, 1, 77])], rejected: [], lost: [], offsets: {} }), { completions: 1 });
+  t.like(
+    await p.write({ now: '2024-05-01T00:00:00.000Z', batches: [], students: [], completions: [Float64Array.from([...pair, BASE_MS - 1, 1, 77, BASE_MS])], rejected: [], lost: [], offsets: {} }),
+    { completions: 1 },
+  );
   const c = await rawClient(db.url);
   t.deepEqual(await brokenInvariant(c, 3), []);
   await c.end();

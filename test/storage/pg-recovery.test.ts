@@ -16,6 +16,8 @@ import { PgWarehouseReader } from '../../src/storage/pg/reader.ts';
 import { brokenInvariant, createTestDatabase, rawClient, TEST_SERVER } from '../../src/storage/pg/test-db.ts';
 import { Rng } from '../../src/simulator/rng.ts';
 import { INITIAL_OFFSETS } from '../../src/domain/offsets.ts';
+import { BASE_MS } from '../triples.ts';
+import { brokenQualifiedAt } from './pg-qualified-at.ts';
 
 const MIN = 3;
 
@@ -38,9 +40,9 @@ function stream(seed: number, n: number): WriteTx[] {
       }
     }
     if (i % 11 === 0) tx.batches.push({ id: 1 + rnd(6), name: `b${i}`, start_date: null, created_at: now });
-    const pairs: number[] = [];
-    for (let k = 0; k < 30 + rnd(60); k++) pairs.push(1 + rnd(130), rnd(12));
-    tx.completions.push(Float64Array.from(pairs));
+    const triples: number[] = [];
+    for (let k = 0; k < 30 + rnd(60); k++) triples.push(1 + rnd(130), rnd(12), BASE_MS + rnd(5_000) * 1000);
+    tx.completions.push(Float64Array.from(triples));
     if (i % 13 === 0) tx.rejected.push({ source: 'test_runs', reason: 'bad', raw: `line ${i}`, key: `k${i}` });
     out.push(tx);
   }
@@ -67,6 +69,7 @@ async function compare(t: import('ava').ExecutionContext, url: string, txs: Writ
   const c = await rawClient(url);
   t.is(Number((await c.query('SELECT count(*) AS n FROM completions')).rows[0].n), expected.completions.size);
   t.deepEqual(await brokenInvariant(c, MIN), []);
+  t.deepEqual(await brokenQualifiedAt(c, MIN), []);
   await c.end();
 }
 
@@ -239,7 +242,7 @@ test('deadlocks and serialization failures are retried (the whole transaction); 
   const w2 = await PgWarehouse.open(db.url, { pipeline: 'q', minLessons: MIN, sources: 'y', maxRetries: 3 });
   await c.query("INSERT INTO public.bb_fail_always VALUES ('q')");
   const before = Number((await c.query('SELECT count(*) AS n FROM completions')).rows[0].n);
-  const err = await t.throwsAsync(w2.write({ ...stream(99, 1)[0]!, completions: [Float64Array.from([500, 1])] }), { instanceOf: WarehouseError });
+  const err = await t.throwsAsync(w2.write({ ...stream(99, 1)[0]!, completions: [Float64Array.from([500, 1, BASE_MS])] }), { instanceOf: WarehouseError });
   t.regex(err!.message, /cannot write warehouse postgres:\/\/\S+: injected deadlock \(40P01\)/);
   t.is(Number((await c.query('SELECT count(*) AS n FROM completions')).rows[0].n), before);
   await w2.close();

@@ -7,6 +7,7 @@ import { BIN, ROOT, tempDir } from '../e2e/helpers.ts';
 import { waitFor } from '../wait.ts';
 import { openWriter } from '../../src/storage/open-writer.ts';
 import { emptyTx, type WarehouseWriter } from '../../src/storage/writer.ts';
+import { tripleArray } from '../triples.ts';
 
 export const NOW = '2024-03-01T00:00:00.000Z';
 export const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -24,7 +25,7 @@ export async function seeded(t: ExecutionContext, backend: (typeof BACKENDS)[num
       { id: 3, name: 'gamma', start_date: null, created_at: NOW },
     ],
     students: [1, 2, 3, 4].map((id) => ({ id, name: `s${id}`, email: null, batch_id: 1 + (id % 2), created_at: NOW })),
-    completions: [Float64Array.from([1, 1, 1, 2, 1, 3, 2, 1, 2, 2, 2, 3, 3, 1, 3, 2, 3, 3])],
+    completions: [tripleArray([1, 1, 1, 2, 1, 3, 2, 1, 2, 2, 2, 3, 3, 1, 3, 2, 3, 3])],
   });
   return { warehouse, w };
 }
