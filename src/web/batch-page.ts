@@ -55,7 +55,7 @@ export function summaryHtml(d: BatchDetail): string {
     item('s-qualified', 'qualified', String(s.qualified)),
     item('s-students', 'students', String(s.students)),
     item('s-share', 'share qualified', pct(s.share)),
-    item('s-min', 'qualified at', `${d.minLessons} lessons`),
+    item('s-min', 'lessons to qualify', String(d.minLessons)),
   ].join('\n');
 }
 

@@ -38,7 +38,7 @@
     text(document.getElementById('s-qualified'), String(qualified));
     text(document.getElementById('s-students'), String(students));
     text(document.getElementById('s-share'), `${((students === 0 ? 0 : qualified / students) * 100).toFixed(1)}%`);
-    text(document.getElementById('s-min'), `${d.minLessons} lessons`);
+    text(document.getElementById('s-min'), String(d.minLessons));
   }
 
   function students(d) {
@@ -105,11 +105,21 @@
       {
         width: Math.max(320, chartEl.clientWidth),
         height: 280,
+        // Room on the right for the last day's label.
+        padding: [16, 48, 0, 0],
         // Days are UTC days, as every timestamp is: the axis says so whatever the browser's zone.
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
-        scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
-        series: [{ label: 'day (UTC)' }, ...ids.map((bid, i) => ({ label: nameOf(bid), stroke: colours[i], width: 2, paths: step, value: (u, v) => (v === null ? '' : String(v)) }))],
-        axes: [{}, { label: 'qualified students', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }],
+        scales: {
+          // One day alone still gets an axis around it.
+          x: { time: true, range: (u, min, max) => (min === max ? [min - DAY, max + DAY] : [min, max]) },
+          y: { range: (u, min, max) => [0, Math.max(1, max)] },
+        },
+        series: [{ label: 'day (UTC)', value: (u, t) => (t === null ? '' : new Date(t * 1000).toISOString().slice(0, 10)) }, ...ids.map((bid, i) => ({ label: nameOf(bid), stroke: colours[i], width: 2, paths: step, value: (u, v) => (v === null ? '' : String(v)) }))],
+        // Whole days and whole students: the series has one point a day and counts people.
+        axes: [
+          { incrs: [1, 2, 7, 14, 28, 91, 182, 364].map((n) => n * DAY), values: (u, ts) => ts.map((t) => new Date(t * 1000).toISOString().slice(0, 10)) },
+          { label: 'qualified students', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
+        ],
       },
       d,
       chartEl,
