@@ -124,3 +124,19 @@ for (const backend of BACKENDS) {
     t.deepEqual(first.data, { id: 99, detail: null });
   });
 }
+
+test('with an access token, the batch routes need it and the page carries it in its links, form and stream', async (t) => {
+  const { warehouse } = await seeded(t, 'sqlite');
+  const token = 'a-long-enough-token-5678';
+  const { url } = await serve(t, ['--warehouse', warehouse, '--http', '127.0.0.1:0', '--http-token', token]);
+  const base = url.replace(/\?token=.*$/, '');
+  for (const path of ['batch/1', 'batch/1.json', 'batch/1.csv', 'batch/1/events', 'static/batch.js']) t.is((await get(`${base}${path}`)).status, 401, path);
+  const page = await get(`${base}batch/1?token=${token}`);
+  t.is(page.status, 200);
+  for (const link of [`href="/?token=${token}"`, `href="/batch/1.csv?token=${token}"`, `href="/batch/1.json?token=${token}"`, `<input type="hidden" name="token" value="${token}">`]) t.true(page.body.includes(link), link);
+  t.true((await get(url)).body.includes(`<a href="/batch/1?token=${token}">alpha</a>`), "the leaderboard's link");
+  t.is((await get(`${base}batch/1.csv`, { Authorization: `Bearer ${token}` })).status, 200);
+  const stream = listen(t, `${base}batch/1/events?token=${token}`);
+  await waitFor(() => stream.events.length > 0, { what: 'the stream with the token' });
+  t.is(stream.status, 200);
+});
