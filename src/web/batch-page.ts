@@ -1,7 +1,6 @@
 // A batch's page as plain HTML, rendered on the server so that its numbers and students show
 // before any script runs (and without one); static/batch.js then keeps it live and draws the
 // chart. As on the leaderboard, everything that came from a source is escaped here.
-import type { BoardRow } from '../storage/board.ts';
 import type { BatchDetail, DetailStudent } from '../storage/detail.ts';
 import { summaryOf, type DayCount } from './batch-data.ts';
 import { escapeHtml } from './page.ts';
@@ -12,7 +11,7 @@ export interface BatchPageOptions {
   /** The batch laid over this one in the chart (?compare=), when one is chosen. */
   compare?: number;
   /** Batches offered for comparison (the leaderboard's first ones). */
-  choices: readonly BoardRow[];
+  choices: readonly { id: number; name: string }[];
 }
 
 /** `?token=...` for a link, escaped for an HTML attribute, or nothing without a token. */
@@ -72,7 +71,7 @@ export function batchPage(d: BatchDetail, daily: readonly DayCount[], o: BatchPa
   const tq = tokenQuery(o.token);
   const choices = o.choices.filter((c) => c.id !== d.id);
   if (o.compare !== undefined && !choices.some((c) => c.id === o.compare)) {
-    choices.unshift({ id: o.compare, name: `batch ${o.compare}`, start_date: null, student_count: 0, qualified_students: 0 });
+    choices.unshift({ id: o.compare, name: `batch ${o.compare}` });
   }
   const options = [`<option value="">none</option>`, ...choices.map((c) => `<option value="${c.id}"${c.id === o.compare ? ' selected' : ''}>${escapeHtml(c.name)} (#${c.id})</option>`)].join('');
   const tokenField = o.token === undefined ? '' : `<input type="hidden" name="token" value="${escapeHtml(o.token)}">`;

@@ -98,12 +98,17 @@ export class BatchRoutes {
         break;
       default: {
         const compare = compareOf(url, id)[0];
-        const choices = (await this.o.reader.board()).slice(0, CHOICES);
+        const choices = await this.o.reader.leaderboard(CHOICES);
         const page = batchPage(detail, batchData(detail).daily, { choices, ...(compare === undefined ? {} : { compare }), ...(this.o.token === undefined ? {} : { token: this.o.token }) });
         this.o.send(res, 200, 'text/html; charset=utf-8', page);
       }
     }
     return true;
+  }
+
+  /** The batches read at each poll now: those some page listens to. */
+  get watched(): number[] {
+    return [...this.feeds.keys()];
   }
 
   close(): void {
@@ -115,9 +120,13 @@ export class BatchRoutes {
 
   /** A page's stream: each batch's data now, then at each change. */
   private async subscribe(res: http.ServerResponse, ids: number[]): Promise<void> {
+    // Watched from the start: a page gone while its first data is read must not be kept (and polled for).
+    let gone = false;
+    res.once('close', () => (gone = true));
     // One after the other: a PostgreSQL reader is one connection, whose queries must not interleave.
     const now: [number, string][] = [];
     for (const id of ids) now.push([id, await this.read(id)]);
+    if (gone || this.closed) return void res.end();
     res.writeHead(200, { ...this.o.headers, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
     res.write('retry: 1000\n\n');
     for (const [id, data] of now) {

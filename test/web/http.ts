@@ -16,8 +16,8 @@ export function get(url: string, headers: Record<string, string> = {}, method = 
 }
 
 /** An open page's event stream: the events received so far, closed at the test's end. */
-export function listen(t: ExecutionContext, url: string): { status: number | null; events: { event: string; data: any }[] } {
-  const out = { status: null as number | null, events: [] as { event: string; data: any }[] };
+export function listen(t: ExecutionContext, url: string): { status: number | null; events: { event: string; data: any }[]; close(): void } {
+  const out = { status: null as number | null, events: [] as { event: string; data: any }[], close: () => req.destroy() };
   const req = http.get(url, (res) => {
     out.status = res.statusCode ?? null;
     let buf = '';
