@@ -6,7 +6,7 @@ import { newWarehouse, type Backend } from '../backends.ts';
 import { tempDir } from '../e2e/helpers.ts';
 import { openWriter } from '../../src/storage/open-writer.ts';
 import { emptyTx, type WarehouseWriter } from '../../src/storage/writer.ts';
-import { HOSTILE } from './helpers.ts';
+import { completing, HOSTILE, type Run } from './helpers.ts';
 
 export const FLAG_NAME = '<img src=x onerror="window.pwned=1">';
 const at = (day: string) => `2024-03-${day}T12:00:00.000Z`;
@@ -37,10 +37,8 @@ export async function seededDays(t: ExecutionContext, backend: Backend): Promise
       { id: 1, name: 'alpha', start_date: '2024-03-01', created_at: created },
       { id: 2, name: HOSTILE, start_date: '2024-03-01', created_at: created },
     ],
-    // TEMPORARY until the writer takes completion times (main): the stand-in batchDetail takes
-    // qualified_at from created_at, so each student is created on the day it qualifies.
-    students: PLAN.map((s) => ({ id: s.id, name: s.name, email: `${s.name}@example.com`, batch_id: s.batch, created_at: s.days.length >= 3 ? at(s.days[2]!) : created })),
-    completions: [Float64Array.from(PLAN.flatMap((s) => s.days.flatMap((_, i) => [s.id, i + 1])))],
+    students: PLAN.map((s) => ({ id: s.id, name: s.name, email: `${s.name}@example.com`, batch_id: s.batch, created_at: created })),
+    completions: [completing(...PLAN.flatMap((s) => s.days.map((day, i): Run => [s.id, i + 1, at(day)])))],
   });
   return { warehouse, w };
 }

@@ -8,7 +8,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { tempDir } from '../e2e/helpers.ts';
 import { readWarehouse } from '../../src/storage/reader.ts';
 import { emptyTx } from '../../src/storage/writer.ts';
-import { HOSTILE, serve } from './helpers.ts';
+import { completing, HOSTILE, serve } from './helpers.ts';
 import { FLAG_NAME, seededDays } from './batch-seed.ts';
 
 /** What the functions run in the page touch (serialized: they name nothing of this file's; this project's types have no DOM). */
@@ -84,14 +84,20 @@ test('a batch page shows the warehouse numbers, hostile text as text, the chart 
   t.is(await text('#s-qualified'), String(detail.batch!.qualified_students));
   t.is(await text('#s-students'), String(detail.batch!.student_count));
   const rows = await page.locator('#students tbody tr').evaluateAll((trs) =>
-    (trs as unknown as { dataset: { id: string }; className: string; querySelector(s: string): El }[]).map((tr) => [
+    (trs as unknown as { dataset: { id: string }; className: string; querySelector(s: string): El; querySelectorAll(s: string): El[] }[]).map((tr) => [
       Number(tr.dataset.id),
       Number(tr.querySelector('td.c').textContent),
+      [...tr.querySelectorAll('ol.lessons li')].map((li) => li.textContent),
       tr.querySelector('td.qa').textContent,
       tr.className === 'qualified' && tr.querySelector('td.mark').textContent === '✓ qualifies',
     ]),
   );
-  t.deepEqual(rows, detail.students.map((s) => [s.id, s.completed, s.qualified_at ?? '', s.completed >= detail.minLessons]));
+  t.deepEqual(rows, detail.students.map((s) => [s.id, s.completed, s.lessons.map((l) => `lesson ${l.lesson} ${l.at}`), s.qualified_at ?? '', s.completed >= detail.minLessons]));
+  t.deepEqual(
+    detail.students.map((s) => s.qualified_at),
+    ['2024-03-02T12:00:00.000Z', '2024-03-04T12:00:00.000Z', null, null],
+    'their third lessons (batch-seed.ts)',
+  );
 
   // Another batch laid over the chart: the one with the hostile name, in the legend as text.
   await page.selectOption('select[name=compare]', '2');
@@ -116,9 +122,10 @@ test('a batch page shows the warehouse numbers, hostile text as text, the chart 
   t.true(drawn.blue > 20 && drawn.red > 20, JSON.stringify(drawn));
 
   // A commit that qualifies student 103 (batch 1) shows on the open page.
-  await w.write({ ...emptyTx('2024-03-06T12:00:00.000Z'), completions: [Float64Array.from([103, 3])] });
+  await w.write({ ...emptyTx('2024-03-06T12:00:00.000Z'), completions: [completing([103, 3, '2024-03-06T12:00:00.000Z'])] });
   await page.waitForFunction(() => (globalThis as unknown as Win).document.getElementById('s-qualified')?.textContent === '3', undefined, { timeout: 10_000 });
   t.is(await page.locator('#students tbody tr[data-id="103"] td.mark').textContent(), '✓ qualifies');
+  t.is(await page.locator('#students tbody tr[data-id="103"] td.qa').textContent(), '2024-03-06T12:00:00.000Z');
 
   t.deepEqual(await page.evaluate(() => (globalThis as unknown as Win).cspViolations), [], 'no CSP violation with the chart drawn');
 

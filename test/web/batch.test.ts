@@ -8,7 +8,7 @@ import { waitFor } from '../wait.ts';
 import { readWarehouse } from '../../src/storage/reader.ts';
 import { emptyTx } from '../../src/storage/writer.ts';
 import { dailySeries } from '../../src/web/batch-data.ts';
-import { HOSTILE, NOW, seeded, serve } from './helpers.ts';
+import { completing, HOSTILE, NOW, seeded, serve } from './helpers.ts';
 import { get, listen, parseCsv } from './http.ts';
 
 /** Students whose names and email a spreadsheet would take for formulas, or that break naive CSV. */
@@ -33,6 +33,14 @@ for (const backend of BACKENDS) {
     const two = JSON.parse((await get(`${url}batch/2.json`)).body);
     t.is(two.batch.name, HOSTILE);
     t.deepEqual([two.rank, two.batch.qualified_students, two.students.length], [1, 2, 2]);
+    // Students 1 and 3 qualify with their third lesson, on March 3 and 5 (helpers.ts).
+    t.deepEqual(two.students.map((s: { qualified_at: string }) => s.qualified_at), ['2024-03-03T10:00:00.000Z', '2024-03-05T10:00:00.000Z']);
+    t.deepEqual(two.students[0].lessons, [1, 2, 3].map((l) => ({ lesson: l, at: `2024-03-0${l}T10:00:00.000Z` })));
+    t.deepEqual(two.daily, [
+      { day: '2024-03-03', qualified: 1 },
+      { day: '2024-03-04', qualified: 1 },
+      { day: '2024-03-05', qualified: 2 },
+    ]);
   });
 
   test(`[${backend}] /batch/<id>.csv: one quoted row per student, formulas neutralised, as a download`, async (t) => {
@@ -113,7 +121,7 @@ for (const backend of BACKENDS) {
     t.is(latest(1).batch.qualified_students, 1);
     t.is(latest(2).batch.name, HOSTILE);
     // Student 4 is in batch 1: three lessons qualify it.
-    await w.write({ ...emptyTx(NOW), completions: [Float64Array.from([4, 1, 4, 2, 4, 3])] });
+    await w.write({ ...emptyTx(NOW), completions: [completing([4, 1, NOW], [4, 2, NOW], [4, 3, NOW])] });
     const now = await waitFor(() => latest(1)?.batch.qualified_students === 2 && latest(1), { what: 'batch 1 with 2 qualified', timeoutMs: 10_000 });
     const detail = (await readWarehouse(warehouse, (r) => r.batchDetail(1)))!;
     t.deepEqual(now, { ...detail, daily: dailySeries(detail.students) });
