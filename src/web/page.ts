@@ -39,9 +39,10 @@ export function viewRows(rows: readonly BoardRow[], view: BoardView): { rank: nu
   return out.sort(by[view.sort ?? 'rank']);
 }
 
-export function rowHtml(rank: number, r: BoardRow): string {
+/** `tq`: the access token's query (`?token=...`) that the link to the batch's page carries, when there is one. */
+export function rowHtml(rank: number, r: BoardRow, tq = ''): string {
   return (
-    `<tr data-id="${r.id}"><td class="n">${rank}</td><td>${escapeHtml(r.name)}</td><td>${escapeHtml(r.start_date ?? '')}</td>` +
+    `<tr data-id="${r.id}"><td class="n">${rank}</td><td><a href="/batch/${r.id}${tq}">${escapeHtml(r.name)}</a></td><td>${escapeHtml(r.start_date ?? '')}</td>` +
     `<td class="n q">${r.qualified_students}</td><td class="n">${r.student_count}</td><td class="n">${(share(r) * 100).toFixed(1)}%</td></tr>`
   );
 }
@@ -72,7 +73,7 @@ ${tokenField}<label>name <input type="search" name="q" value="${escapeHtml(view.
 <table id="board">
 <thead><tr><th>rank</th><th>batch</th><th>start date</th><th>qualified</th><th>students</th><th>share qualified</th></tr></thead>
 <tbody>
-${shown.map((x) => rowHtml(x.rank, x.row)).join('\n')}
+${shown.map((x) => rowHtml(x.rank, x.row, o.token === undefined ? '' : `?token=${encodeURIComponent(o.token)}`)).join('\n')}
 </tbody>
 </table>
 </body>

@@ -15,6 +15,7 @@ import { openReader, type Reading } from '../storage/reader.ts';
 import type { BoardRow } from '../storage/board.ts';
 import { withoutCredentials } from '../domain/identity.ts';
 import { boardPage, SORT_KEYS, type BoardView, type SortKey } from './page.ts';
+import { BatchRoutes } from './batch-routes.ts';
 
 export interface WebOptions {
   warehouse: string;
@@ -53,12 +54,15 @@ export class WebServer {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly assets = new Map<string, Buffer>();
+  private readonly batches: BatchRoutes;
 
   private constructor(
     private readonly o: WebOptions,
     private readonly reader: Reading,
     private readonly server: http.Server,
-  ) {}
+  ) {
+    this.batches = new BatchRoutes({ reader, headers: HEADERS, send: (...a) => this.send(...a), ...(o.token === undefined ? {} : { token: o.token }), ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }), ...(o.onError === undefined ? {} : { onError: o.onError }) });
+  }
 
   /** Opens the warehouse read-only (a WarehouseError when it cannot be read) and listens. */
   static async start(o: WebOptions): Promise<WebServer> {
@@ -89,6 +93,7 @@ export class WebServer {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    this.batches.close();
     for (const c of this.clients) c.end();
     this.clients.clear();
     this.server.closeAllConnections();
@@ -103,6 +108,7 @@ export class WebServer {
     try {
       const asset = STATIC[url.pathname];
       if (asset !== undefined) return this.send(res, 200, asset.type, this.assets.get(url.pathname)!);
+      if (await this.batches.handle(res, url)) return;
       switch (url.pathname) {
         case '/':
           return this.send(res, 200, 'text/html; charset=utf-8', boardPage(await this.reader.board(), viewOf(url), { warehouse: withoutCredentials(this.o.warehouse), ...(this.o.token === undefined ? {} : { token: this.o.token }) }));

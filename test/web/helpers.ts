@@ -7,7 +7,6 @@ import { BIN, ROOT, tempDir } from '../e2e/helpers.ts';
 import { waitFor } from '../wait.ts';
 import { openWriter } from '../../src/storage/open-writer.ts';
 import { emptyTx, type WarehouseWriter } from '../../src/storage/writer.ts';
-import { tripleArray } from '../triples.ts';
 
 export const NOW = '2024-03-01T00:00:00.000Z';
 export const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -25,9 +24,18 @@ export async function seeded(t: ExecutionContext, backend: (typeof BACKENDS)[num
       { id: 3, name: 'gamma', start_date: null, created_at: NOW },
     ],
     students: [1, 2, 3, 4].map((id) => ({ id, name: `s${id}`, email: null, batch_id: 1 + (id % 2), created_at: NOW })),
-    completions: [tripleArray([1, 1, 1, 2, 1, 3, 2, 1, 2, 2, 2, 3, 3, 1, 3, 2, 3, 3])],
+    // Student s completes lesson l on March (s + l - 1): students 1, 2, 3 qualify on the 3rd, 4th and 5th.
+    completions: [completing(...[1, 2, 3].flatMap((s) => [1, 2, 3].map((l): Run => [s, l, `2024-03-0${s + l - 1}T10:00:00.000Z`])))],
   });
   return { warehouse, w };
+}
+
+/** A completing test run: student, lesson, its created_at (the event time qualified_at is drawn from). */
+export type Run = [student: number, lesson: number, createdAt: string];
+
+/** Completing runs as the writer takes them (WriteTx.completions): triples student, lesson, ms. */
+export function completing(...runs: Run[]): Float64Array {
+  return Float64Array.from(runs.flatMap(([s, l, at]) => [s, l, Date.parse(at)]));
 }
 
 /** `batchboard serve ARGS`: its URL, the first line of its stdout. */

@@ -7,8 +7,7 @@ import test from 'ava';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { tempDir } from '../e2e/helpers.ts';
 import { emptyTx } from '../../src/storage/writer.ts';
-import { HOSTILE, NOW, seeded, serve } from './helpers.ts';
-import { tripleArray } from '../triples.ts';
+import { completing, HOSTILE, NOW, seeded, serve } from './helpers.ts';
 
 /** The page's document, in the functions that run in the page (serialized: they name nothing of this file's; this project's types have no DOM). */
 interface Doc {
@@ -60,7 +59,7 @@ test('an open page shows a commit without a reload, marks the batch that moved, 
   t.is(await cellOf(1, 3), '1');
 
   const before = Date.now();
-  await w.write({ ...emptyTx(NOW), completions: [tripleArray([4, 1, 4, 2, 4, 3])] });
+  await w.write({ ...emptyTx(NOW), completions: [completing([4, 1, NOW], [4, 2, NOW], [4, 3, NOW])] });
   await page.waitForFunction(() => (globalThis as unknown as { document: Doc }).document.querySelector('#board tbody tr[data-id="1"] td:nth-child(4)')?.textContent === '2', undefined, { timeout: 10_000 });
   t.log(`the number changed on the page ${Date.now() - before} ms after the commit`);
   t.is(await page.locator('#board tbody tr[data-id="1"]').getAttribute('class'), 'moved');

@@ -11,8 +11,7 @@ import { batchboard } from '../cli/helpers.ts';
 import { waitFor } from '../wait.ts';
 import { readWarehouse } from '../../src/storage/reader.ts';
 import { emptyTx } from '../../src/storage/writer.ts';
-import { HOSTILE, NOW, seeded, serve } from './helpers.ts';
-import { tripleArray } from '../triples.ts';
+import { completing, HOSTILE, NOW, seeded, serve } from './helpers.ts';
 
 function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
@@ -80,7 +79,7 @@ for (const backend of BACKENDS) {
     const first = await waitFor(() => page.events.find((e) => e.event === 'board'), { what: 'the whole leaderboard first' });
     t.is(first.data.rows.find((r: { id: number }) => r.id === 1).qualified_students, 1);
     // Student 4 is in batch 1: three lessons qualify it.
-    await w.write({ ...emptyTx(NOW), completions: [tripleArray([4, 1, 4, 2, 4, 3])] });
+    await w.write({ ...emptyTx(NOW), completions: [completing([4, 1, NOW], [4, 2, NOW], [4, 3, NOW])] });
     const change = await waitFor(() => page.events.find((e) => e.event === 'changes' && e.data.rows.some((r: { id: number }) => r.id === 1)), {
       what: 'the change of batch 1',
       timeoutMs: 10_000,

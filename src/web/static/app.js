@@ -38,6 +38,16 @@
     return td;
   }
 
+  // The batch's own page, the token carried as the server's links carry it.
+  function link(row) {
+    const td = document.createElement('td');
+    const a = document.createElement('a');
+    a.href = `/batch/${row.id}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    a.textContent = row.name;
+    td.append(a);
+    return td;
+  }
+
   function render() {
     pending = false;
     const all = [...rows.values()].sort((a, b) => b.qualified_students - a.qualified_students || a.id - b.id);
@@ -54,7 +64,7 @@
       if ((moved.get(row.id) || 0) > now) tr.className = 'moved';
       tr.append(
         cell(String(rank), 'n'),
-        cell(row.name),
+        link(row),
         cell(row.start_date || ''),
         cell(String(row.qualified_students), 'n q'),
         cell(String(row.student_count), 'n'),
