@@ -61,7 +61,7 @@ export function boardPage(rows: readonly BoardRow[], view: BoardView, o: { wareh
 <script src="/static/app.js" defer></script>
 </head>
 <body>
-<header><h1>batchboard</h1><p>Qualified students per batch, from <code>${escapeHtml(o.warehouse)}</code>. <span id="live" class="off">static</span></p></header>
+<header><h1>batchboard</h1><p>Qualified students per batch, from <code>${escapeHtml(o.warehouse)}</code>. <span id="live" class="off">static</span> · <a href="/operator${o.token === undefined ? '' : `?token=${encodeURIComponent(o.token)}`}">operator panel</a></p></header>
 <form method="get" action="/">
 ${tokenField}<label>name <input type="search" name="q" value="${escapeHtml(view.q ?? '')}"></label>
 <label>started on or after <input type="date" name="since" value="${escapeHtml(view.since ?? '')}"></label>
