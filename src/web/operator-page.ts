@@ -90,8 +90,9 @@ ${[...pipeline.events].reverse().map(eventHtml).join('\n')}
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>batchboard: operator panel</title>
-<link rel="stylesheet" href="/static/style.css">
-<script src="/static/operator.js" defer></script>
+<link rel="stylesheet" href="/static/style.css${o.query}">
+<link rel="icon" href="/favicon.ico${o.query}">
+<script src="/static/operator.js${o.query}" defer></script>
 </head>
 <body data-pipeline="${pipeline === null ? '0' : '1'}">
 <header><h1>batchboard: operator panel</h1><p>The pipeline writing <code>${escapeHtml(o.warehouse)}</code>. <a href="/${o.query}">leaderboard</a> · <a href="/metrics${o.query}">metrics</a> <span id="live" class="off">static</span></p></header>

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { openReader, type Reading } from '../storage/reader.ts';
 import type { BoardRow } from '../storage/board.ts';
 import { withoutCredentials } from '../domain/identity.ts';
-import { boardPage, SORT_KEYS, type BoardView, type SortKey } from './page.ts';
+import { boardPage, SORT_KEYS, tq, type BoardView, type SortKey } from './page.ts';
 import { OperatorRoutes } from './operator.ts';
 import { Metrics } from './metrics.ts';
 import type { PipelineView } from './pipeline-view.ts';
@@ -71,7 +71,7 @@ export class WebServer {
       headers: HEADERS,
       send: (...a) => this.send(...a),
       warehouse: withoutCredentials(o.warehouse),
-      query: o.token === undefined ? '' : `?token=${encodeURIComponent(o.token)}`,
+      query: tq(o.token),
       ...(o.restartToken === undefined ? {} : { restartToken: o.restartToken }),
     });
     this.metrics = new Metrics(() => reader.board(), null);

@@ -15,12 +15,17 @@
   const withAccess = (path) => (access ? `${path}?token=${encodeURIComponent(access)}` : path);
   const MAX_EVENTS = 30;
 
-  // The fragment fills the field, then leaves the address bar (no token in a copied link or in history).
-  const fragment = new URLSearchParams(location.hash.slice(1)).get('restart');
-  if (fragment && input) {
-    input.value = fragment;
-    history.replaceState(null, '', location.pathname + location.search);
-  }
+  // The fragment fills the field, then leaves the address bar (no token in a copied link or in
+  // history); also when the link is opened in a tab already showing the panel (no new page then).
+  const fromFragment = () => {
+    const fragment = new URLSearchParams(location.hash.slice(1)).get('restart');
+    if (fragment && input) {
+      input.value = fragment;
+      history.replaceState(null, '', location.pathname + location.search);
+    }
+  };
+  fromFragment();
+  window.addEventListener('hashchange', fromFragment);
   const form = document.getElementById('restart-form');
   if (form) form.addEventListener('submit', (e) => e.preventDefault());
 
