@@ -3,7 +3,11 @@
 // its header, names an unknown actor with 404, and no answer carries a CORS header; /metrics is
 // Prometheus' text format and its counters move as the pipeline reads records. Under `serve` alone
 // there is no supervisor: the panel says so and /metrics has the warehouse's numbers only.
+import net from 'node:net';
+import path from 'node:path';
 import test from 'ava';
+import { batchboard } from '../cli/helpers.ts';
+import { startSim, tempDir } from '../e2e/helpers.ts';
 import { waitFor } from '../wait.ts';
 import { allRunning, seeded, serve, servedPipeline } from './helpers.ts';
 import { parsePrometheus, sample } from './prom-text.ts';
@@ -44,7 +48,7 @@ async function events(url: string, until: (events: { event: string; data: any }[
 }
 
 test('start --http serves the page from the running pipeline, and a commit shows on its event stream', async (t) => {
-  const { url, operator, restartToken, sim } = await servedPipeline(t);
+  const { url, operator, restartToken, sim, pipeline } = await servedPipeline(t);
   t.regex(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   t.is(operator, `${url}operator#restart=${restartToken}`);
   t.regex(restartToken, /^[A-Za-z0-9_-]{24}$/);
@@ -62,6 +66,13 @@ test('start --http serves the page from the running pipeline, and a commit shows
   for (const actor of ['Aggregator', 'BatchFetcher', 'StudentWatcher', 'LogTailer']) t.true(panel.body.includes(`<tr data-actor="${actor}">`), actor);
   t.false(/<script>/.test(panel.body), 'no inline script');
   t.regex(String(panel.headers.get('content-security-policy')), /default-src 'none'; script-src 'self'/);
+  // Open pages (the leaderboard's stream, the panel's) do not hold the stop: SIGTERM, exit 0 within 5 s.
+  const open = [new AbortController(), new AbortController()];
+  t.teardown(() => open.forEach((a) => a.abort()));
+  for (const [i, path] of ['events', 'operator/events'].entries()) t.is((await fetch(`${url}${path}`, { signal: open[i]!.signal })).status, 200);
+  const stopped = await pipeline.stop('SIGTERM');
+  t.is(stopped.code, 0);
+  t.true(stopped.ms < 5000, `stopped in ${stopped.ms} ms`);
 });
 
 test("the restart is POST only, with the run's token in its header; an unknown actor is 404; no CORS header anywhere", async (t) => {
@@ -171,4 +182,28 @@ test('under serve alone: no supervisor, said on the panel; /metrics has the ware
   t.is(sample(s, 'batchboard_warehouse_batches'), 3);
   t.is(sample(s, 'batchboard_warehouse_students'), 4);
   t.is(sample(s, 'batchboard_warehouse_qualified_students'), 3);
+});
+
+test('start --http: bad flags and a port taken are one line each, exit 2', async (t) => {
+  const dir = tempDir(t);
+  const sim = await startSim(t, dir);
+  const sources = ['start', '--api', sim.apiUrl, '--students', sim.studentsPath, '--log', sim.logPath, '--warehouse', path.join(dir, 'w.db')];
+  const taken = net.createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => void taken.close());
+  const port = (taken.address() as net.AddressInfo).port;
+  const env = { ...process.env, BATCHBOARD_HTTP_TOKEN: '' };
+  const cases: [string[], RegExp][] = [
+    [['--http', '0.0.0.0:0'], /^batchboard: start: --http 0\.0\.0\.0 is not a loopback address: set --http-token \(or BATCHBOARD_HTTP_TOKEN\)/],
+    [['--http-token', 'a-long-enough-token-1234'], /^batchboard: start: --http-token needs --http HOST:PORT/],
+    [['--http', '127.0.0.1:0', '--http-token', 'short'], /^batchboard: start: --http-token must be at least 16 characters/],
+    [['--http', 'localhost'], /^batchboard: start: --http must be HOST:PORT/],
+    [['--http', `127.0.0.1:${port}`], new RegExp(`^batchboard: start: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`)],
+  ];
+  for (const [flags, want] of cases) {
+    const r = await batchboard([...sources, ...flags], env);
+    t.is(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+    t.regex(r.stderr, want);
+    t.is(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+  }
 });
