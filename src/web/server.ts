@@ -124,7 +124,9 @@ export class WebServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!this.allowed(req, url)) return this.send(res, 401, 'text/plain; charset=utf-8', 'a valid access token is required (?token= or Authorization: Bearer)\n');
     // The operator's routes answer their methods themselves: the restart is POST only.
-    if (this.operator.owns(url.pathname)) return await this.operator.handle(req, res, url);
+    if (this.operator.owns(url.pathname)) {
+      return this.operator.handle(req, res, url).catch((err: Error) => this.send(res, 500, 'text/plain; charset=utf-8', `the operator panel failed: ${err.message}\n`));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.send(res, 405, 'text/plain; charset=utf-8', 'only GET here\n', { Allow: 'GET, HEAD' });
     try {
       const asset = STATIC[url.pathname];
