@@ -13,6 +13,7 @@ import { Args } from './args.ts';
 import { Acks } from './acks.ts';
 import { CommitPolicy } from './commit-policy.ts';
 import { RateMeter } from './meters.ts';
+import { emptyFreshness, encodeFreshness, observeFreshness } from '../domain/freshness.ts';
 import { ACTORS, type Committed, type ToAggregator, type ToSource } from './messages.ts';
 
 export interface AggregatorArgs {
@@ -50,6 +51,8 @@ export default defineActor<ToAggregator, ToSource>({
     const records = new RateMeter();
     const commits = new RateMeter();
     let freshnessMs = 0;
+    /** Every commit's freshness, counted into buckets: /metrics' histogram (domain/freshness.ts). */
+    const freshness = emptyFreshness();
 
     // A failed send is said, with why, unless its receiver is known to be gone (it resumes from the
     // warehouse when it comes back).
@@ -87,10 +90,13 @@ export default defineActor<ToAggregator, ToSource>({
       applied.runs += runs;
       commits.add(1);
       policy.committed();
-      if (readAt > 0) freshnessMs = Date.now() - readAt;
+      if (readAt > 0) {
+        freshnessMs = Date.now() - readAt;
+        observeFreshness(freshness, freshnessMs);
+      }
       for (const ack of done.values()) acks.set(ack);
       acks.flush();
-      ctx.publish({ ...applied, records: records.count, rate: records.rate(), commit_rate: commits.rate(), freshness_ms: freshnessMs });
+      ctx.publish({ ...applied, records: records.count, rate: records.rate(), commit_rate: commits.rate(), freshness_ms: freshnessMs, freshness_hist: encodeFreshness(freshness) });
     };
 
     /** Commits what is waiting, after the commit in flight; resolves once it is committed. A failure is the actor's crash. */

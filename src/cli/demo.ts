@@ -1,6 +1,8 @@
 // `batchboard start` with no sources named: the simulated sources (data/demo/) and the pipeline
 // together, the warehouse at data/warehouse.db, a compact status every few seconds, and a line as
-// soon as an actor crashes or restarts (the supervisor's lifecycle events).
+// soon as an actor crashes or restarts (the supervisor's lifecycle events). It serves the web page
+// too (127.0.0.1:8321 unless --http says otherwise; a free port when 8321 is taken) and prints its
+// URL and the operator panel's link.
 import { isPostgresUrl } from '../domain/identity.ts';
 import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +14,9 @@ import { readWarehouse } from '../storage/reader.ts';
 import { UsageError } from './errors.ts';
 import { DEFAULT_WAREHOUSE, intFlag, numberFlag, stringFlag, type FlagValues } from './flags.ts';
 import { refuseIfRunning, runPipeline } from './supervise.ts';
+import { checkWarehouse } from './preflight.ts';
+import { attachPipeline, DEFAULT_HTTP, httpFlags, newRestartToken, startWeb } from './web.ts';
+import { pipelineName } from '../actors/pipeline.ts';
 
 const C = 'start';
 const DEMO_DIR = 'data/demo';
@@ -28,6 +33,7 @@ export async function runDemo(v: FlagValues): Promise<number> {
   }
   const everyS = numberFlag(C, v, 'status-every', { min: 0.5, max: 3600 }) ?? 3;
   const minLessons = intFlag(C, v, 'min-lessons', { min: 1, max: 1_000_000 }) ?? DEFAULT_MIN_LESSONS;
+  const http = httpFlags(C, v, DEFAULT_HTTP)!;
   await refuseIfRunning(C, warehouse);
   await resetDemoWarehouse(warehouse);
 
@@ -40,8 +46,20 @@ export async function runDemo(v: FlagValues): Promise<number> {
   );
   let timer: NodeJS.Timeout | undefined;
   const cfg = { api: sim.apiUrl, students: sim.studentsPath, log: sim.logPath, warehouse, minLessons, sourcesId: DEMO_SOURCES };
+  const restartToken = newRestartToken();
+  let server;
+  try {
+    // Made here rather than by the Aggregator, so that the page's reader has a warehouse to open.
+    await checkWarehouse(C, warehouse, { minLessons, sources: DEMO_SOURCES }, pipelineName(cfg));
+    server = await startWeb(C, warehouse, http, { restartToken, fallback: !http.given });
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
+  const web = server;
   try {
     return await runPipeline(C, cfg, jsonLineLogger((line) => appendFileSync(logFile, line)), (sup) => {
+      process.stdout.write(`the page: ${attachPipeline(web, sup, restartToken).lines}`);
       sup.on('event', (e) => {
         const line = eventLine(e);
         if (line !== null) process.stdout.write(line);
@@ -51,6 +69,7 @@ export async function runDemo(v: FlagValues): Promise<number> {
     });
   } finally {
     clearInterval(timer);
+    await web.close();
     await sim.close();
   }
 }

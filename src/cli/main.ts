@@ -17,7 +17,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   start: {
-    usage: 'start --api URL --students PATH --log PATH --warehouse PATH|URL [--name NAME] [--min-lessons 3] [--since YYYY-MM-DD]',
+    usage: 'start --api URL --students PATH --log PATH --warehouse PATH|URL [--name NAME] [--min-lessons 3] [--since YYYY-MM-DD] [--http HOST:PORT [--http-token TOKEN]]',
     summary: 'run the pipeline until SIGINT/SIGTERM; with no sources named, run the demo on simulated sources',
     load: () => import('./start.ts'),
   },

@@ -12,6 +12,7 @@ import { refuseIfRunning, runPipeline } from './supervise.ts';
 import { historyProgress } from './progress.ts';
 import { catchUp, DEFAULT_BACKLOG_BYTES } from '../batch/catch-up.ts';
 import { closeScanPools } from '../batch/scan/scan.ts';
+import { attachPipeline, HTTP_FLAGS, httpFlags, httpFlagsHelp, newRestartToken, startWeb, type HttpFlags } from './web.ts';
 
 export const FLAGS_HELP = `batchboard start --api URL --students PATH --log PATH --warehouse PATH [flags]
 batchboard start                 (no sources: the demo on simulated sources, warehouse data/warehouse.db)
@@ -21,6 +22,9 @@ ${sourceFlagsHelp()}
                          (default ${DEFAULT_BACKLOG_BYTES}; 0: always, when anything is unread)
   --name NAME            the pipeline's name, its own offsets in a warehouse several pipelines
                          share (default: the log's file name); status and restart --pipeline NAME
+${httpFlagsHelp('default: none; the demo: 127.0.0.1:8321, or a free port when taken')}
+                         the page's URL is the first line of stdout, then the operator panel's link
+                         and the run's restart token ("operator token: ...")
   --status-every S       the demo's status line, every S seconds (default 3)
 Logs are JSON lines on stderr. SIGINT or SIGTERM commits and exits 0.`;
 
@@ -31,6 +35,7 @@ export const START_FLAGS: FlagSpec = {
   'api-poll-ms': { type: 'string' },
   'backlog-bytes': { type: 'string' },
   'name': { type: 'string' },
+  ...HTTP_FLAGS,
   // the demo only
   'status-every': { type: 'string' },
 };
@@ -44,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`${C}: name all three sources or none (for the demo); missing ${missing.join(', ')}`);
   }
   if (v['status-every'] !== undefined) throw new UsageError(`${C}: --status-every is for the demo (start with no sources named)`);
+  const http = httpFlags(C, v);
   // A signal before the supervisor runs (during the checks or the backlog's catch-up, which can
   // take seconds): nothing is committed half-way (the catch-up is one transaction), so stop now.
   const early = (signal: NodeJS.Signals): void => {
@@ -58,7 +64,20 @@ export async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', early).off('SIGTERM', early);
   }
   // From here the supervisor's own handlers: a graceful stop that commits what it holds.
-  return runPipeline(C, ready.cfg, ready.log);
+  if (http === undefined) return runPipeline(C, ready.cfg, ready.log);
+  return servePipeline(ready.cfg, ready.log, http);
+}
+
+/** The pipeline with its web page (--http): the page's URL, the operator panel's link and token on stdout. */
+async function servePipeline(cfg: PipelineConfig, log: Logger, http: HttpFlags): Promise<number> {
+  const restartToken = newRestartToken();
+  // After the checks: the warehouse exists, and the server holds a reader of it, never a writer.
+  const server = await startWeb(C, cfg.warehouse, http, { restartToken });
+  try {
+    return await runPipeline(C, cfg, log, (sup) => process.stdout.write(attachPipeline(server, sup, restartToken).lines));
+  } finally {
+    await server.close();
+  }
 }
 
 /** `--name`: letters, digits, '.', '_', '-' (it names a socket file and a row of offsets). */

@@ -29,6 +29,9 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Counters for machines, left out of the table (`--json` has them): /metrics' freshness buckets. */
+const NOT_SHOWN = new Set(['freshness_hist']);
+
 export function formatStatus(actors: ActorStatus[]): string {
   const rows = [['actor', 'state', 'thread', 'restarts', 'mailbox', 'handled', 'counters', 'last error']];
   for (const a of actors) {
@@ -40,6 +43,7 @@ export function formatStatus(actors: ActorStatus[]): string {
       `${a.mailboxDepth}/${a.mailboxCapacity}`,
       String(a.handled),
       Object.entries(a.counters)
+        .filter(([k]) => !NOT_SHOWN.has(k))
         .map(([k, v]) => `${k}=${v}`)
         .join(' ') || '-',
       a.lastError ?? '-',

@@ -21,15 +21,16 @@ export function tokenQuery(token: string | undefined): string {
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
-function head(title: string, scripts: boolean): string {
+/** The page's head; its assets carry the token (`q`) as every request must when there is one. */
+function head(title: string, scripts: boolean, q: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="/static/style.css">
-${scripts ? '<link rel="stylesheet" href="/static/uPlot.min.css">\n<script src="/static/uPlot.iife.min.js" defer></script>\n<script src="/static/batch.js" defer></script>\n' : ''}</head>`;
+<link rel="stylesheet" href="/static/style.css${q}">
+${scripts ? `<link rel="stylesheet" href="/static/uPlot.min.css${q}">\n<script src="/static/uPlot.iife.min.js${q}" defer></script>\n<script src="/static/batch.js${q}" defer></script>\n` : ''}</head>`;
 }
 
 export function studentRowHtml(s: DetailStudent, minLessons: number): string {
@@ -76,7 +77,7 @@ export function batchPage(d: BatchDetail, daily: readonly DayCount[], o: BatchPa
   const options = [`<option value="">none</option>`, ...choices.map((c) => `<option value="${c.id}"${c.id === o.compare ? ' selected' : ''}>${escapeHtml(c.name)} (#${c.id})</option>`)].join('');
   const tokenField = o.token === undefined ? '' : `<input type="hidden" name="token" value="${escapeHtml(o.token)}">`;
   const missing = d.batch === null ? '<p class="note">Students name this batch, but the batches API has not served it (yet).</p>\n' : '';
-  return `${head(`batchboard: ${name}`, true)}
+  return `${head(`batchboard: ${name}`, true, tq)}
 <body data-batch="${d.id}"${o.compare === undefined ? '' : ` data-compare="${o.compare}"`}>
 <header><p><a href="/${tq}">← the leaderboard</a></p><h1 id="b-name">${escapeHtml(name)}</h1>
 <p>Created ${escapeHtml(d.batch?.created_at ?? '')}. <span id="live" class="off">static</span></p></header>
@@ -102,7 +103,7 @@ ${d.students.map((s) => studentRowHtml(s, d.minLessons)).join('\n')}
 }
 
 export function notFoundPage(what: string, token: string | undefined): string {
-  return `${head('batchboard: not found', false)}
+  return `${head('batchboard: not found', false, tokenQuery(token))}
 <body>
 <header><p><a href="/${tokenQuery(token)}">← the leaderboard</a></p><h1>Not found</h1></header>
 <p id="missing">${escapeHtml(what)}</p>

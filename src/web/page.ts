@@ -21,6 +21,12 @@ export interface BoardView {
   sort?: SortKey;
 }
 
+/**
+ * The query that every URL of a page carries when the server has an access token (its assets too:
+ * with a token every request must carry it, and a browser sends none of its own); else ''.
+ */
+export const tq = (token: string | undefined): string => (token === undefined ? '' : `?token=${encodeURIComponent(token)}`);
+
 export const share = (r: BoardRow): number => (r.student_count === 0 ? 0 : r.qualified_students / r.student_count);
 
 /** The rows shown for `view`, each with its rank on the whole leaderboard (`rows` come ranked). */
@@ -58,11 +64,12 @@ export function boardPage(rows: readonly BoardRow[], view: BoardView, o: { wareh
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>batchboard: the leaderboard</title>
-<link rel="stylesheet" href="/static/style.css">
-<script src="/static/app.js" defer></script>
+<link rel="stylesheet" href="/static/style.css${tq(o.token)}">
+<link rel="icon" href="/favicon.ico${tq(o.token)}">
+<script src="/static/app.js${tq(o.token)}" defer></script>
 </head>
 <body>
-<header><h1>batchboard</h1><p>Qualified students per batch, from <code>${escapeHtml(o.warehouse)}</code>. <span id="live" class="off">static</span></p></header>
+<header><h1>batchboard</h1><p>Qualified students per batch, from <code>${escapeHtml(o.warehouse)}</code>. <span id="live" class="off">static</span> · <a href="/operator${tq(o.token)}">operator panel</a></p></header>
 <form method="get" action="/">
 ${tokenField}<label>name <input type="search" name="q" value="${escapeHtml(view.q ?? '')}"></label>
 <label>started on or after <input type="date" name="since" value="${escapeHtml(view.since ?? '')}"></label>

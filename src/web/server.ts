@@ -14,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { openReader, type Reading } from '../storage/reader.ts';
 import type { BoardRow } from '../storage/board.ts';
 import { withoutCredentials } from '../domain/identity.ts';
-import { boardPage, SORT_KEYS, type BoardView, type SortKey } from './page.ts';
+import { boardPage, SORT_KEYS, tq, type BoardView, type SortKey } from './page.ts';
+import { OperatorRoutes } from './operator.ts';
+import { Metrics } from './metrics.ts';
+import type { PipelineView } from './pipeline-view.ts';
 import { BatchRoutes } from './batch-routes.ts';
 
 export interface WebOptions {
@@ -28,6 +31,8 @@ export interface WebOptions {
   pollMs?: number;
   /** Problems reading the warehouse, for the log. */
   onError?: (err: Error) => void;
+  /** The per-run token a hot restart needs (operator.ts); given when a pipeline runs beside the server. */
+  restartToken?: string;
 }
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -41,6 +46,7 @@ const HEADERS = {
 const STATIC: Record<string, { file: string; type: string }> = {
   '/static/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/static/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/static/operator.js': { file: 'operator.js', type: 'text/javascript; charset=utf-8' },
 };
 
 function loadStatic(file: string): Buffer {
@@ -55,6 +61,8 @@ export class WebServer {
   private closed = false;
   private readonly assets = new Map<string, Buffer>();
   private readonly batches: BatchRoutes;
+  private readonly operator: OperatorRoutes;
+  private metrics: Metrics;
 
   private constructor(
     private readonly o: WebOptions,
@@ -62,6 +70,20 @@ export class WebServer {
     private readonly server: http.Server,
   ) {
     this.batches = new BatchRoutes({ reader, headers: HEADERS, send: (...a) => this.send(...a), ...(o.token === undefined ? {} : { token: o.token }), ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }), ...(o.onError === undefined ? {} : { onError: o.onError }) });
+    this.operator = new OperatorRoutes({
+      headers: HEADERS,
+      send: (...a) => this.send(...a),
+      warehouse: withoutCredentials(o.warehouse),
+      query: tq(o.token),
+      ...(o.restartToken === undefined ? {} : { restartToken: o.restartToken }),
+    });
+    this.metrics = new Metrics(() => reader.board(), null);
+  }
+
+  /** The pipeline running beside the server (start --http, the demo): the operator panel and its metrics. */
+  attachPipeline(pipeline: PipelineView): void {
+    this.operator.attach(pipeline);
+    this.metrics = new Metrics(() => this.reader.board(), pipeline);
   }
 
   /** Opens the warehouse read-only (a WarehouseError when it cannot be read) and listens. */
@@ -94,6 +116,7 @@ export class WebServer {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.batches.close();
+    this.operator.close();
     for (const c of this.clients) c.end();
     this.clients.clear();
     this.server.closeAllConnections();
@@ -104,6 +127,10 @@ export class WebServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!this.allowed(req, url)) return this.send(res, 401, 'text/plain; charset=utf-8', 'a valid access token is required (?token= or Authorization: Bearer)\n');
+    // The operator's routes answer their methods themselves: the restart is POST only.
+    if (this.operator.owns(url.pathname)) {
+      return this.operator.handle(req, res, url).catch((err: Error) => this.send(res, 500, 'text/plain; charset=utf-8', `the operator panel failed: ${err.message}\n`));
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.send(res, 405, 'text/plain; charset=utf-8', 'only GET here\n', { Allow: 'GET, HEAD' });
     try {
       const asset = STATIC[url.pathname];
@@ -116,6 +143,8 @@ export class WebServer {
           return this.send(res, 200, 'application/json', JSON.stringify(ranked(await this.reader.board())));
         case '/events':
           return await this.subscribe(res);
+        case '/metrics':
+          return this.send(res, 200, this.metrics.contentType, await this.metrics.text());
         case '/favicon.ico':
           // Asked for by every browser: no icon, and no error in its console either.
           res.writeHead(204, HEADERS);

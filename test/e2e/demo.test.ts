@@ -113,6 +113,12 @@ test.serial('the demo prints its sources and status lines, serves top, exits 0 o
   t.regex(banner, /data\/demo\/pipeline\.log/, 'the banner says where the logs go');
 
   await demoShowsData(t, demo);
+  // The web page, served by default on loopback (8321, or a free port when that is taken).
+  const served = /^the page: (http:\/\/127\.0\.0\.1:\d+\/)\noperator panel: \1operator#restart=(\S+)\noperator token: \2$/m.exec(demo.stdout);
+  t.truthy(served, `the page's URL, the operator panel's link and token\n${demo.shown}`);
+  const board = await fetch(served![1]!);
+  t.is(board.status, 200);
+  t.regex(await board.text(), /<tr data-id="\d+">/, 'the leaderboard, with batches');
   // Rates are per status interval: the history load and the live arrivals both show in them.
   await waitFor(() => statusLines(demo.stdout).some((s) => Number(s.runs) > 0), { what: () => `a status line with test runs per second\n${demo.shown}`, timeoutMs: 30_000, intervalMs: 100 });
   await waitFor(() => statusLines(demo.stdout).some((s) => Number(s.students) > 0), { what: () => `a status line with students per second\n${demo.shown}`, timeoutMs: 30_000, intervalMs: 100 });

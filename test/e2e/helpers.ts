@@ -33,6 +33,7 @@ export async function startSim(t: ExecutionContext, dir: string, opts: Partial<S
 export class Pipeline {
   child: ChildProcess | null = null;
   stderr = '';
+  stdout = '';
   starts = 0;
   readonly warehouse: string;
   readonly log: string;
@@ -69,12 +70,16 @@ export class Pipeline {
   start(): ChildProcess {
     if (this.child !== null && this.child.exitCode === null && this.child.signalCode === null) throw new Error('the pipeline is already running');
     this.starts++;
+    this.stdout = '';
     const child = spawn(process.execPath, [BIN, ...this.args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       this.stderr += d;
       if (this.stderr.length > 2_000_000) this.stderr = this.stderr.slice(-1_000_000);
     });
-    child.stdout!.resume();
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      // The first lines say where the web page is (start --http); the rest is kept short.
+      if (this.stdout.length < 100_000) this.stdout += d;
+    });
     this.child = child;
     return child;
   }

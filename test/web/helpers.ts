@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
 import { BACKENDS, newWarehouse } from '../backends.ts';
-import { BIN, ROOT, tempDir } from '../e2e/helpers.ts';
+import { BIN, Pipeline, ROOT, startSim, tempDir } from '../e2e/helpers.ts';
+import type { Simulator } from '../../src/simulator/index.ts';
 import { waitFor } from '../wait.ts';
 import { openWriter } from '../../src/storage/open-writer.ts';
 import { emptyTx, type WarehouseWriter } from '../../src/storage/writer.ts';
@@ -50,3 +51,40 @@ export async function serve(t: ExecutionContext, args: string[]): Promise<{ url:
   return { url, child };
 }
 
+
+/** What `start --http` prints first: the page's URL, the operator panel's link, the run's restart token. */
+export interface Served {
+  url: string;
+  operator: string;
+  restartToken: string;
+}
+
+export function servedLines(stdout: string): Served | null {
+  const m = /^(http:\/\/\S+)\noperator panel: (http:\/\/\S+)\noperator token: (\S+)\n/m.exec(stdout);
+  return m === null ? null : { url: m[1]!, operator: m[2]!, restartToken: m[3]! };
+}
+
+/** `batchboard start` on simulated sources with `--http ...`: the simulator, the pipeline and what it printed. */
+export async function servedPipeline(t: ExecutionContext, http: string[] = ['--http', '127.0.0.1:0']): Promise<Served & { sim: Simulator; pipeline: Pipeline }> {
+  const dir = tempDir(t);
+  const sim = await startSim(t, dir);
+  const pipeline = new Pipeline(t, sim, dir, http);
+  pipeline.start();
+  const served = await waitFor(() => servedLines(pipeline.stdout), { what: () => `the page's URL on stdout (stdout: ${pipeline.stdout}; stderr: ${pipeline.stderr.slice(-2000)})`, timeoutMs: 60_000 });
+  return { ...served, sim, pipeline };
+}
+
+/** Until every actor runs (the operator panel's JSON). */
+export async function allRunning(url: string, headers: Record<string, string> = {}): Promise<{ name: string; state: string; restarts: number }[]> {
+  return waitFor(
+    async () => {
+      const json = new URL(url);
+      json.pathname = '/operator.json';
+      json.hash = '';
+      const res = await fetch(json, { headers });
+      const body = (await res.json()) as { actors: { name: string; state: string; restarts: number }[] };
+      return body.actors.length === 4 && body.actors.every((a) => a.state === 'running') ? body.actors : null;
+    },
+    { what: 'the four actors running', timeoutMs: 60_000 },
+  );
+}

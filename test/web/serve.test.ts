@@ -108,4 +108,11 @@ test('another address than loopback needs a token; with one, every request carri
   t.is((await get(url)).status, 200);
   t.is((await get(`${bare}board.json`, { Authorization: `Bearer ${token}` })).status, 200);
   t.is((await get(`${bare}events`)).status, 401);
+  // The page's own assets are asked for with the token too, or its script would be refused.
+  const page = (await get(url)).body;
+  for (const asset of ['/static/app.js', '/static/style.css']) {
+    t.true(page.includes(`${asset}?token=${token}`), asset);
+    t.is((await get(`${bare.replace(/\/$/, '')}${asset}?token=${token}`)).status, 200, asset);
+    t.is((await get(`${bare.replace(/\/$/, '')}${asset}`)).status, 401, `${asset} without the token`);
+  }
 });
