@@ -11,6 +11,7 @@ import { WarehouseError } from './errors.ts';
 import { isPostgresUrl } from '../domain/identity.ts';
 import { BOARD_SQL, type BoardRow } from './board.ts';
 import { SCHEMA_VERSION } from './schema.ts';
+import { StudentLessons } from './student-lessons.ts';
 import { lessonsDone, type BatchDetail, type DetailBatch, type DetailStudent } from './detail.ts';
 
 export type RejectedCounts = Record<SourceName, number>;
@@ -52,6 +53,9 @@ export interface Reading {
 }
 
 export class WarehouseReader implements Reading {
+  /** A batch's students' lessons, kept between calls (student-lessons.ts). */
+  private lessons: StudentLessons | null = null;
+
   private constructor(
     readonly path: string,
     private readonly db: Database.Database,
@@ -122,18 +126,8 @@ export class WarehouseReader implements Reading {
       const batch = db.prepare('SELECT name, start_date, created_at, student_count, qualified_students, updated_at FROM batches WHERE id = ?').get(id) as DetailBatch | undefined;
       const rows = db.prepare(`SELECT id, name, email, created_at, completed, ${this.qualifiedAt} FROM students WHERE batch_id = ? ORDER BY id`).all(id) as Omit<DetailStudent, 'lessons'>[];
       if (batch === undefined && rows.length === 0) return null;
-      const lists = db.prepare(`SELECT lessons, ${this.version >= 3 ? 'times' : 'NULL AS times'} FROM completion_lists WHERE student_id = ?`).raw();
-      const pairs = db.prepare('SELECT lesson_id FROM completions WHERE student_id = ?').pluck();
-      const students = rows.map((s): DetailStudent => {
-        const found: [number, number][] = [];
-        for (const [lessons, times] of lists.all(s.id) as [Buffer, Buffer | null][]) {
-          const l = floats(lessons);
-          const t = times === null ? null : floats(times);
-          for (let i = 0; i < l.length; i++) found.push([l[i]!, t === null ? Infinity : t[i]!]);
-        }
-        for (const lesson of pairs.all(s.id) as number[]) found.push([lesson, Infinity]);
-        return { ...s, lessons: lessonsDone(found) };
-      });
+      const found = (this.lessons ??= new StudentLessons(db, this.version >= 3)).of(id, rows.map((s) => s.id));
+      const students = rows.map((s): DetailStudent => ({ ...s, lessons: lessonsDone(found.get(s.id) ?? []) }));
       const rank = batch === undefined ? null : (db.prepare('SELECT count(*) + 1 FROM batches WHERE qualified_students > ? OR (qualified_students = ? AND id < ?)').pluck().get(batch.qualified_students, batch.qualified_students, id) as number);
       const min = db.prepare("SELECT value FROM meta WHERE key = 'min_lessons'").pluck().get() as string | undefined;
       return { id, batch: batch ?? null, rank, minLessons: Number(min ?? 3), students };
@@ -152,12 +146,6 @@ export class WarehouseReader implements Reading {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-/** A blob of little-endian doubles (copied when not 8-byte aligned). */
-function floats(blob: Buffer): Float64Array {
-  if (blob.byteOffset % 8 === 0) return new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8);
-  return new Float64Array(Uint8Array.from(blob).buffer);
 }
 
 /** A reader of the warehouse at `target`: a path, or a postgres:// URL. */

@@ -46,13 +46,10 @@ CREATE TABLE IF NOT EXISTS completion_lists (
   lessons    BLOB NOT NULL,
   times      BLOB
 );
--- A student's lessons, for explain and the batch page (one row per student and commit: cheap to keep).
-CREATE INDEX IF NOT EXISTS completion_lists_student ON completion_lists (student_id);
 `;
 const EVENT_TIMES = `
 ALTER TABLE students ADD COLUMN qualified_at TEXT;
 ALTER TABLE completion_lists ADD COLUMN times BLOB;
-CREATE INDEX IF NOT EXISTS completion_lists_student ON completion_lists (student_id);
 `;
 
 /**

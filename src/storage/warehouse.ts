@@ -13,6 +13,7 @@ import { inspectWarehouse, migrate } from './schema.ts';
 import { insertLost, type LostLog } from './history.ts';
 import { warehouseFault } from './errors.ts';
 import { CompletionIndex } from './completion-index.ts';
+import { floats } from './student-lessons.ts';
 import { NONE, NEW } from '../domain/pair-times.ts';
 import { isoOf } from '../domain/event-time.ts';
 import type { Applied, WriteTx } from './writer.ts';
@@ -388,6 +389,8 @@ export class Warehouse {
       if (n > from) lists.add(student, lessons.subarray(from, n), times.subarray(from, n));
       lists.end();
       this.reject(rejected, now);
+      // Readers that kept what they read of completion_lists (student-lessons.ts) learn it is new.
+      this.setMeta('rebuilt_at', now);
       this.setOffset('batches', offsets.batches, now);
       this.setOffset('students', offsets.students, now);
       if (offsets.test_runs !== null) this.setOffset('test_runs', offsets.test_runs, now);
@@ -485,11 +488,6 @@ class ListWriter {
 
 const bytesOf = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-/** A blob of little-endian doubles; copied when SQLite's buffer is not 8-byte aligned. */
-function floats(blob: Buffer): Float64Array {
-  if (blob.byteOffset % 8 === 0) return new Float64Array(blob.buffer, blob.byteOffset, blob.byteLength / 8);
-  return new Float64Array(Uint8Array.from(blob).buffer);
-}
 
 /** A qualified_at in ms as stored: text, or NULL (also where it would need a time not kept, Infinity). */
 const isoOrNull = (ms: number | null): string | null => (ms === null || ms === Infinity ? null : isoOf(ms));
