@@ -24,6 +24,7 @@ interface Out {
   sizeAfterAgain: number;
   again: number;
   changedAgain: number;
+  maybeAgain: number;
   addMs: number;
   addCpuMs: number;
   againMs: number;
@@ -64,7 +65,7 @@ export async function main(argv: string[] = []): Promise<void> {
     console.log(
       `  ${label.padEnd(38)} ${(total / n).toFixed(1).padStart(5)} bytes a completion, ${mb(total)} in all (heap ${mb(o.heapBytes)}, external ${mb(o.externalBytes)} of which ArrayBuffers ${mb(o.arrayBuffersBytes)}; ` +
         `rss +${mb(o.rssBytes)}, peak RSS ${mb(o.maxRssBytes)}) | add ${(o.addMs / 1000).toFixed(2)} s (CPU ${(o.addCpuMs / 1000).toFixed(2)} s) = ${fmt(n / (o.addMs / 1000))}/s, ` +
-        `${fmt(o.again)} again ${(o.againMs / 1000).toFixed(2)} s${problems === '' ? '' : ` | WRONG: ${problems}`}`,
+        `${fmt(o.again)} again ${(o.againMs / 1000).toFixed(2)} s (${fmt(o.maybeAgain)} of them to be stored again: known pairs outside a student's first lessons)${problems === '' ? '' : ` | WRONG: ${problems}`}`,
     );
   }
   for (const [label, o] of results) {

@@ -1,15 +1,24 @@
-// The set of (student, lesson) completed, in memory, for the warehouse writer, each pair with its
-// earliest completing time: whether a completion is new (or earlier than the one known) is asked
-// here, not of an index in SQLite (random inserts into a B-tree there were the writer's
-// bottleneck: 27k-51k new completions/s, against 107k-286k/s with the set in memory and the
-// table append-only).
+// The set of (student, lesson) completed, in memory, for the warehouse writer: whether a completion
+// is new is asked here, not of an index in SQLite (random inserts into a B-tree there were the
+// writer's bottleneck: 27k-51k new completions/s, against 107k-286k/s with the set in memory and
+// the table append-only).
 //
-// Open addressing with linear probing over two Float64Arrays, the packed key student * 2^21 +
-// lesson (pair-times.ts) and its time; other pairs, rare, go to a Map. The table grows by half
-// when 3/4 full, so it is between 1/2 and 3/4 full: 21 to 32 bytes a completion with its time
-// (bench/completions.ts). Beside it, per student, its count and its `min` earliest lessons (time,
-// lesson), from which `qualified_at` is read (CONTRACTS §4) whatever order completions arrive in.
-import { EARLIER, NEW, NONE, packs, PACK, slotOf, type Added } from '../domain/pair-times.ts';
+// Open addressing with linear probing over ONE Float64Array of packed keys, student * 2^21 +
+// lesson (pair-times.ts; other pairs, rare, go to a Set). The table grows by half when 3/4 full, so
+// it is between 1/2 and 3/4 full: 10.7 to 16 bytes a completion (bench/completions.ts).
+//
+// Beside it, per student, its count and its `min` earliest lessons (time, lesson), from which
+// `qualified_at` is read (CONTRACTS §4) whatever order completions arrive in. A pair's own time is
+// NOT kept (it doubled the set: 24 to 32 bytes a completion): a known pair's run that is not
+// earlier than the student's `min`-th lesson and not one of those lessons changes nothing now, and
+// is answered MAYBE, for the writer to store (its time may be the pair's earliest, which another
+// --min-lessons would need). Runs of a pair already completed are what MAYBE costs: a row each.
+import { EARLIER, NEW, NONE, packs, PACK, slotOf } from '../domain/pair-times.ts';
+
+/** A known pair whose time may be its earliest, with no effect on qualified_at now: to be stored. */
+export const MAYBE = 3;
+/** What `add` did: nothing, a new pair, an earlier time among the student's first lessons, or MAYBE. */
+export type IndexAdded = typeof NONE | typeof NEW | typeof EARLIER | typeof MAYBE;
 
 const EMPTY = -1;
 const MAX_LOAD = 0.75;
@@ -18,10 +27,9 @@ const MIN_SLOTS = 1024;
 
 export class CompletionIndex {
   private slots: Float64Array;
-  private times: Float64Array;
   private count = 0;
-  /** Pairs that do not pack, as "student,lesson" → time. */
-  private odd: Map<string, number> | null = null;
+  /** Pairs that do not pack, as "student,lesson". */
+  private odd: Set<string> | null = null;
   /** A student's row in `counts` and `tops`. */
   private readonly rowOf = new Map<number, number>();
   private counts = new Uint32Array(1024);
@@ -35,7 +43,6 @@ export class CompletionIndex {
   ) {
     const n = Math.max(MIN_SLOTS, Math.ceil(capacity / (MAX_LOAD * 0.9)));
     this.slots = new Float64Array(n).fill(EMPTY);
-    this.times = new Float64Array(n);
     this.tops = new Float64Array(1024 * 2 * min);
   }
 
@@ -43,9 +50,9 @@ export class CompletionIndex {
     return this.count + (this.odd?.size ?? 0);
   }
 
-  /** Bytes the set holds (its tables), for measuring. */
+  /** Bytes the set holds (its table, and each student's count and first lessons), for measuring. */
   get bytes(): number {
-    return this.slots.byteLength + this.times.byteLength;
+    return this.slots.byteLength + this.counts.byteLength + this.tops.byteLength;
   }
 
   /** Lessons completed by `student` so far. */
@@ -61,11 +68,10 @@ export class CompletionIndex {
     return this.tops[(row * this.min + this.min - 1) * 2]!;
   }
 
-  /** Adds a completing run of `student` on `lesson` at `ms`: a new pair, an earlier time for a known one, or nothing. */
-  add(student: number, lesson: number, ms: number): Added {
-    const got = packs(student, lesson) ? this.addKey(student * PACK + lesson, ms) : this.addOdd(`${student},${lesson}`, ms);
-    if (got !== NONE) this.place(student, lesson, ms, got === NEW);
-    return got;
+  /** Adds a completing run of `student` on `lesson` at `ms`. */
+  add(student: number, lesson: number, ms: number): IndexAdded {
+    const isNew = packs(student, lesson) ? this.addKey(student * PACK + lesson) : this.addOdd(`${student},${lesson}`);
+    return this.place(student, lesson, ms, isNew);
   }
 
   has(student: number, lesson: number): boolean {
@@ -81,38 +87,36 @@ export class CompletionIndex {
     }
   }
 
-  private addOdd(k: string, ms: number): Added {
-    const had = this.odd?.get(k);
-    if (had !== undefined && ms >= had) return NONE;
-    (this.odd ??= new Map()).set(k, ms);
-    return had === undefined ? NEW : EARLIER;
+  /** True when the pair is new. */
+  private addOdd(k: string): boolean {
+    if (this.odd?.has(k)) return false;
+    (this.odd ??= new Set()).add(k);
+    return true;
   }
 
-  private addKey(key: number, ms: number): Added {
+  /** True when the key is new. */
+  private addKey(key: number): boolean {
     const slots = this.slots;
     let i = slotOf(key, slots.length);
     for (;;) {
       const s = slots[i]!;
       if (s === EMPTY) break;
-      if (s === key) {
-        if (ms >= this.times[i]!) return NONE;
-        this.times[i] = ms;
-        return EARLIER;
-      }
+      if (s === key) return false;
       if (++i === slots.length) i = 0;
     }
     slots[i] = key;
-    this.times[i] = ms;
     if (++this.count > slots.length * MAX_LOAD) this.grow();
-    return NEW;
+    return true;
   }
 
   /**
-   * The student's earliest lessons after `lesson` got time `ms` (new, or earlier than it had): a
-   * lesson outside them enters only if earlier than the last of them, pushing that one out (its
-   * own time is still >= the one pushed out, so nothing it hides could come back).
+   * The student's earliest lessons after a run of `lesson` at `ms`: a lesson among them takes the
+   * earlier of its times; one outside them (new, or known with a time >= the last of them) enters
+   * only if earlier than the last of them, pushing that one out (its own time is still >= the one
+   * pushed out, so nothing it hides could come back). While a student has fewer than `min`
+   * lessons, all of them are there.
    */
-  private place(student: number, lesson: number, ms: number, isNew: boolean): void {
+  private place(student: number, lesson: number, ms: number, isNew: boolean): IndexAdded {
     let row = this.rowOf.get(student);
     if (row === undefined) {
       row = this.rowOf.size;
@@ -127,17 +131,18 @@ export class CompletionIndex {
     const filled = Math.min(had, k);
     // Where the lesson sits among them (an earlier time for a lesson already there), else the end.
     let at = filled;
-    for (let j = 0; j < filled; j++) {
-      if (tops[base + 2 * j + 1] === lesson) {
-        at = j;
-        break;
+    if (!isNew) {
+      for (let j = 0; j < filled; j++) {
+        if (tops[base + 2 * j + 1] === lesson) {
+          at = j;
+          break;
+        }
       }
+      if (at < filled && ms >= tops[base + 2 * at]!) return NONE; // not earlier than its known time
     }
-    if (at === filled) {
-      if (filled === k) {
-        if (ms >= tops[base + 2 * (k - 1)]!) return;
-        at = k - 1; // the last one drops out
-      }
+    if (at === filled && filled === k) {
+      if (ms >= tops[base + 2 * (k - 1)]!) return isNew ? NEW : MAYBE;
+      at = k - 1; // the last one drops out
     }
     // Move it up to its place by time (ties by lesson, for one order everywhere).
     while (at > 0) {
@@ -150,6 +155,7 @@ export class CompletionIndex {
     }
     tops[base + 2 * at] = ms;
     tops[base + 2 * at + 1] = lesson;
+    return isNew ? NEW : EARLIER;
   }
 
   private growRows(): void {
@@ -163,19 +169,15 @@ export class CompletionIndex {
 
   private grow(): void {
     const old = this.slots;
-    const oldTimes = this.times;
     const n = Math.ceil(old.length * GROWTH);
     const slots = new Float64Array(n).fill(EMPTY);
-    const times = new Float64Array(n);
     for (let j = 0; j < old.length; j++) {
       const key = old[j]!;
       if (key === EMPTY) continue;
       let i = slotOf(key, n);
       while (slots[i] !== EMPTY) if (++i === n) i = 0;
       slots[i] = key;
-      times[i] = oldTimes[j]!;
     }
     this.slots = slots;
-    this.times = times;
   }
 }

@@ -12,7 +12,7 @@ import { INITIAL_OFFSETS, type Offsets } from '../domain/offsets.ts';
 import { inspectWarehouse, migrate } from './schema.ts';
 import { insertLost, type LostLog } from './history.ts';
 import { warehouseFault } from './errors.ts';
-import { CompletionIndex } from './completion-index.ts';
+import { CompletionIndex, MAYBE } from './completion-index.ts';
 import { floats } from './student-lessons.ts';
 import { NONE, NEW } from '../domain/pair-times.ts';
 import { isoOf } from '../domain/event-time.ts';
@@ -57,10 +57,11 @@ export class Warehouse {
    */
   private batchOf: Map<number, number> | null = null;
   /**
-   * Each student's completions of this transaction, not yet written (see flushDeltas): lessons new
-   * or with an earlier time, as [lesson, ms, ...], and how many of them are new.
+   * Each student's completions of this transaction, not yet written (see flushDeltas): lessons new,
+   * earlier than known, or maybe earlier (completion-index.ts), as [lesson, ms, ...]; how many of
+   * them are new; whether its row changes.
    */
-  private readonly deltas = new Map<number, { pairs: number[]; gained: number }>();
+  private readonly deltas = new Map<number, { pairs: number[]; gained: number; changed: boolean }>();
   private deltaNow = '';
   private checkpoints: Checkpoints | null = null;
   private readonly pageSize: number;
@@ -245,9 +246,10 @@ export class Warehouse {
       touched = true;
       if (got === NEW) added++;
       let d = this.deltas.get(student);
-      if (d === undefined) this.deltas.set(student, (d = { pairs: [], gained: 0 }));
+      if (d === undefined) this.deltas.set(student, (d = { pairs: [], gained: 0, changed: false }));
       d.pairs.push(lesson, ms);
       if (got === NEW) d.gained++;
+      if (got !== MAYBE) d.changed = true;
     }
     if (touched) this.deltaNow = now;
     return added;
@@ -269,7 +271,8 @@ export class Warehouse {
       }
       lists.add(student, lessons, times);
       const batch = batchOf.get(student);
-      if (batch === undefined) continue; // not stored yet: its row starts with all its lessons
+      // Not stored yet (its row starts with all its lessons), or only runs that change nothing now.
+      if (batch === undefined || !d.changed) continue;
       const completed = index.completedBy(student);
       this.st.setCompleted.run(completed, isoOrNull(index.qualifiedAt(student)), student);
       // Crossed the minimum with these lessons: one more qualified student in its batch.

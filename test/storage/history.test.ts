@@ -62,7 +62,7 @@ async function versionTwo(file: string): Promise<void> {
   await written(file);
   const db = new Database(file);
   db.exec(
-    "DROP INDEX completion_lists_student; ALTER TABLE completion_lists DROP COLUMN times; ALTER TABLE students DROP COLUMN qualified_at; UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+    "ALTER TABLE completion_lists DROP COLUMN times; ALTER TABLE students DROP COLUMN qualified_at; UPDATE meta SET value = '2' WHERE key = 'schema_version'",
   );
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
