@@ -15,8 +15,8 @@ WITH touched AS (
   ${source}
   ON CONFLICT (student_id, lesson_id) DO UPDATE SET completed_at = excluded.completed_at
   WHERE c.completed_at IS NULL OR excluded.completed_at < c.completed_at
-  RETURNING student_id, xmax = 0 AS inserted)
-SELECT student_id, (count(*) FILTER (WHERE inserted))::int AS k FROM touched GROUP BY student_id ORDER BY student_id`;
+  RETURNING student_id, xmax = 0 AS inserted, c.completed_at)
+SELECT student_id, (count(*) FILTER (WHERE inserted))::int AS k, min(completed_at) AS t FROM touched GROUP BY student_id ORDER BY student_id`;
 
 export const INSERT_COMPLETIONS = UPSERT_COMPLETIONS('SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[])');
 
@@ -53,7 +53,7 @@ l AS (SELECT s.id FROM students s WHERE s.id = ANY ($1::bigint[]) ORDER BY s.id 
 UPDATE students s SET completed = s.completed + d.k
 FROM d JOIN l ON l.id = d.id
 WHERE s.id = d.id
-RETURNING s.batch_id, s.completed, d.k`;
+RETURNING s.id, s.batch_id, s.completed, d.k, s.qualified_at`;
 
 /** New students, each starting with every pair already stored for it (this transaction's included). */
 export const INSERT_STUDENTS = `

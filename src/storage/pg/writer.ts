@@ -426,7 +426,7 @@ export class PgWarehouse implements WarehouseWriter {
     // 1. The pairs; what comes back is what this statement inserted, per student.
     const n = p.students_of_pairs.length;
     if (n > 0) {
-      let added: pg.QueryResult<{ student_id: number; k: number }>;
+      let added: pg.QueryResult<{ student_id: number; k: number; t: string | null }>;
       if (n <= COPY_PAIRS) {
         added = await c.query({
           name: 'bb_completions',
@@ -441,17 +441,31 @@ export class PgWarehouse implements WarehouseWriter {
       if (added.rows.length > 0) {
         const ids = new Float64Array(added.rows.length);
         const ks = new Float64Array(added.rows.length);
+        /** Each touched student's earliest time among its pairs inserted or made earlier here. */
+        const earliest = new Map<number, string | null>();
         added.rows.forEach((r, i) => {
           ids[i] = r.student_id;
           ks[i] = r.k;
           applied.completions += r.k;
+          earliest.set(r.student_id, r.t);
         });
-        // 2. Stored students raised by them; a crossing of the minimum moves its batch. Then, their
-        // rows locked, their qualified_at from every pair stored: a statement of its own, so that its
-        // snapshot is taken after any writer holding those rows before us has committed.
-        const raised = await c.query<{ batch_id: number; completed: number; k: number }>({ name: 'bb_raise_students', text: SQL.RAISE_STUDENTS, values: [intArray(ids), intArray(ks)] });
+        // 2. Stored students raised by them; a crossing of the minimum moves its batch.
+        const raised = await c.query<{ id: number; batch_id: number; completed: number; k: number; qualified_at: string | null }>({
+          name: 'bb_raise_students',
+          text: SQL.RAISE_STUDENTS,
+          values: [intArray(ids), intArray(ks)],
+        });
         for (const r of raised.rows) if (r.completed >= min && r.completed - r.k < min) move(r.batch_id, 0, 1);
-        if (raised.rows.length > 0) await c.query({ name: 'bb_qualified_at', text: SQL.SET_QUALIFIED_AT, values: [intArray(ids), min] });
+        // 3. Their qualified_at, where it can move: a student that qualifies and has none yet, or a
+        // pair here earlier than it (times are text of one format: their order is time's). Read from
+        // every pair stored (a student's whole list: most commits need none), in a statement of its
+        // own, its rows locked: its snapshot comes after any writer that held them before us committed.
+        const moved = raised.rows.filter((r) => {
+          if (r.completed < min) return false;
+          const t = earliest.get(r.id);
+          return r.qualified_at === null || (t !== null && t !== undefined && t < r.qualified_at);
+        });
+        if (moved.length > 0) await c.query({ name: 'bb_qualified_at', text: SQL.SET_QUALIFIED_AT, values: [intArray(moved.map((r) => r.id)), min] });
       }
     }
 
