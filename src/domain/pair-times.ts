@@ -42,6 +42,8 @@ export interface SortedTimes {
 export class PairTimes {
   private keys: Float64Array;
   private times: Float64Array;
+  /** The slots in use, in insertion order: taking and emptying cost the pairs held, not the table's size. */
+  private used: Int32Array;
   private count = 0;
   private odd: Map<string, [number, number, number]> | null = null;
 
@@ -49,6 +51,7 @@ export class PairTimes {
     const n = Math.max(MIN_SLOTS, Math.ceil(capacity * 2));
     this.keys = new Float64Array(n).fill(EMPTY);
     this.times = new Float64Array(n);
+    this.used = new Int32Array(n >> 1);
   }
 
   get size(): number {
@@ -86,7 +89,8 @@ export class PairTimes {
     }
     keys[i] = key;
     this.times[i] = ms;
-    if (++this.count * 2 > keys.length) this.grow();
+    this.used[this.count] = i;
+    if (++this.count * 2 >= keys.length) this.grow();
     return NEW;
   }
 
@@ -104,10 +108,10 @@ export class PairTimes {
 
   /** Every pair, ascending, with its earliest time; empties the set. */
   takeSorted(): SortedTimes {
-    const keys = new Float64Array(this.count);
-    let n = 0;
+    const n = this.count;
+    const keys = new Float64Array(n);
     const slots = this.keys;
-    for (let i = 0; i < slots.length; i++) if (slots[i] !== EMPTY) keys[n++] = slots[i]!;
+    for (let j = 0; j < n; j++) keys[j] = slots[this.used[j]!]!;
     keys.sort();
     const times = new Float64Array(n);
     for (let i = 0; i < n; i++) times[i] = this.timeOfKey(keys[i]!);
@@ -122,13 +126,17 @@ export class PairTimes {
   }
 
   private clear(): void {
+    // Kept at its size up to 2^18 slots (4 MiB): a reader under load takes batches of tens of
+    // thousands of pairs, and growing again from 1,024 slots for each rehashes it seven times.
+    if (this.keys.length > 1 << 18) {
+      this.keys = new Float64Array(MIN_SLOTS).fill(EMPTY);
+      this.times = new Float64Array(MIN_SLOTS);
+      this.used = new Int32Array(MIN_SLOTS >> 1);
+    } else {
+      for (let j = 0; j < this.count; j++) this.keys[this.used[j]!] = EMPTY;
+    }
     this.count = 0;
     this.odd = null;
-    if (this.keys.length > 1 << 16) {
-      this.keys = new Float64Array(MIN_SLOTS);
-      this.times = new Float64Array(MIN_SLOTS);
-    }
-    this.keys.fill(EMPTY);
   }
 
   private grow(): void {
@@ -137,16 +145,19 @@ export class PairTimes {
     const n = oldKeys.length * 2;
     const keys = new Float64Array(n).fill(EMPTY);
     const times = new Float64Array(n);
-    for (let j = 0; j < oldKeys.length; j++) {
-      const key = oldKeys[j]!;
-      if (key === EMPTY) continue;
+    const used = new Int32Array(n >> 1);
+    for (let j = 0; j < this.count; j++) {
+      const from = this.used[j]!;
+      const key = oldKeys[from]!;
       let i = slotOf(key, n);
       while (keys[i] !== EMPTY) if (++i === n) i = 0;
       keys[i] = key;
-      times[i] = oldTimes[j]!;
+      times[i] = oldTimes[from]!;
+      used[j] = i;
     }
     this.keys = keys;
     this.times = times;
+    this.used = used;
   }
 }
 
