@@ -11,12 +11,12 @@ export interface DayCount {
 /** What /batch/<id>.json serves and the page's live stream sends: the detail plus its daily series. */
 export type BatchData = BatchDetail & { daily: DayCount[] };
 
-const DAY_MS = 86_400_000;
-
 /**
- * The cumulative count of students whose qualified_at falls on or before each day, one entry per
- * day (none skipped, so that a chart or a spreadsheet needs no gap filling) from the first day a
- * student qualified to the last; empty while none has. Days are UTC, as every timestamp is.
+ * The cumulative count of students whose qualified_at falls on or before each day, for the days on
+ * which it changes (a step: the days between keep the last count), ascending; empty while none has
+ * qualified. Days are UTC, as every timestamp is. Only the days that change, not every day between:
+ * one student whose qualified_at a log line put in the year 9999 would otherwise make millions of
+ * entries, on every refresh of the page.
  */
 export function dailySeries(students: readonly DetailStudent[]): DayCount[] {
   const perDay = new Map<string, number>();
@@ -25,17 +25,8 @@ export function dailySeries(students: readonly DetailStudent[]): DayCount[] {
     const day = s.qualified_at.slice(0, 10);
     perDay.set(day, (perDay.get(day) ?? 0) + 1);
   }
-  if (perDay.size === 0) return [];
-  const days = [...perDay.keys()].sort();
-  const last = Date.parse(`${days[days.length - 1]}T00:00:00.000Z`);
-  const out: DayCount[] = [];
   let total = 0;
-  for (let t = Date.parse(`${days[0]}T00:00:00.000Z`); t <= last; t += DAY_MS) {
-    const day = new Date(t).toISOString().slice(0, 10);
-    total += perDay.get(day) ?? 0;
-    out.push({ day, qualified: total });
-  }
-  return out;
+  return [...perDay.keys()].sort().map((day) => ({ day, qualified: (total += perDay.get(day)!) }));
 }
 
 export function batchData(detail: BatchDetail): BatchData {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Reading } from '../storage/reader.ts';
 import { batchCsv, batchData } from './batch-data.ts';
 import { batchPage, notFoundPage } from './batch-page.ts';
+import { openStream, push } from './sse.ts';
 
 type Send = (res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra?: Record<string, string>) => void;
 
@@ -58,6 +59,7 @@ export class BatchRoutes {
   private readonly assets = loadAssets();
   private readonly feeds = new Map<number, Feed>();
   private timer: NodeJS.Timeout | null = null;
+  private polling = false;
   private closed = false;
 
   constructor(private readonly o: BatchRoutesOptions) {}
@@ -127,16 +129,16 @@ export class BatchRoutes {
     const now: [number, string][] = [];
     for (const id of ids) now.push([id, await this.read(id)]);
     if (gone || this.closed) return void res.end();
-    res.writeHead(200, { ...this.o.headers, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
-    res.write('retry: 1000\n\n');
+    if (!openStream(res, this.o.headers)) return;
+    push(res, 'retry: 1000\n\n');
     for (const [id, data] of now) {
       const feed = this.feeds.get(id) ?? { pages: new Set(), last: null };
       this.feeds.set(id, feed);
       // Those already listening get it too when it moved: `last` is what every page of it has.
-      if (feed.last !== data) for (const p of feed.pages) p.write(event(data));
+      if (feed.last !== data) for (const p of feed.pages) push(p, event(data));
       feed.last = data;
       feed.pages.add(res);
-      res.write(event(data));
+      push(res, event(data));
     }
     res.on('close', () => {
       for (const id of ids) {
@@ -155,23 +157,29 @@ export class BatchRoutes {
   }
 
   private schedule(): void {
-    if (this.timer !== null || this.closed || this.feeds.size === 0) return;
+    if (this.timer !== null || this.polling || this.closed || this.feeds.size === 0) return;
     this.timer = setTimeout(() => void this.poll(), this.o.pollMs ?? 100);
   }
 
   private async poll(): Promise<void> {
     this.timer = null;
-    for (const id of [...this.feeds.keys()]) {
-      if (this.closed) return;
-      try {
-        const data = await this.read(id);
-        const feed = this.feeds.get(id);
-        if (feed === undefined || feed.last === data) continue;
-        feed.last = data;
-        for (const p of feed.pages) p.write(event(data));
-      } catch (err) {
-        this.o.onError?.(err as Error);
+    // One poll at a time: a page arriving while this one reads schedules nothing of its own.
+    this.polling = true;
+    try {
+      for (const id of [...this.feeds.keys()]) {
+        if (this.closed) return;
+        try {
+          const data = await this.read(id);
+          const feed = this.feeds.get(id);
+          if (feed === undefined || feed.last === data) continue;
+          feed.last = data;
+          for (const p of feed.pages) push(p, event(data));
+        } catch (err) {
+          this.o.onError?.(err as Error);
+        }
       }
+    } finally {
+      this.polling = false;
     }
     this.schedule();
   }

@@ -12,6 +12,7 @@ import type http from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { actorRow, eventRow, operatorPage } from './operator-page.ts';
 import type { PipelineView } from './pipeline-view.ts';
+import { openStream, push } from './sse.ts';
 
 type Send = (res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra?: Record<string, string>) => void;
 
@@ -47,7 +48,7 @@ export class OperatorRoutes {
     this.pipeline = pipeline;
     this.unsubscribe = pipeline.subscribe((e) => {
       const msg = `event: lifecycle\ndata: ${JSON.stringify(eventRow(e))}\n\n`;
-      for (const c of this.clients) c.write(msg);
+      for (const c of this.clients) push(c, msg);
       this.snapshot();
     });
   }
@@ -86,9 +87,9 @@ export class OperatorRoutes {
   }
 
   private subscribe(res: http.ServerResponse): void {
-    res.writeHead(200, { ...this.o.headers, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
+    if (!openStream(res, this.o.headers)) return;
     const v = this.view();
-    res.write(`retry: 1000\nevent: status\ndata: ${JSON.stringify({ pipeline: v !== null, ...v })}\n\n`);
+    push(res, `retry: 1000\nevent: status\ndata: ${JSON.stringify({ pipeline: v !== null, ...v })}\n\n`);
     this.clients.add(res);
     res.on('close', () => {
       this.clients.delete(res);
@@ -107,7 +108,7 @@ export class OperatorRoutes {
     const data = JSON.stringify({ pipeline: v !== null, actors: v?.actors ?? [] });
     if (data === this.last) return;
     this.last = data;
-    for (const c of this.clients) c.write(`event: status\ndata: ${data}\n\n`);
+    for (const c of this.clients) push(c, `event: status\ndata: ${data}\n\n`);
   }
 
   private async restart(req: http.IncomingMessage, res: http.ServerResponse, name: string): Promise<void> {

@@ -19,6 +19,7 @@ import { OperatorRoutes } from './operator.ts';
 import { Metrics } from './metrics.ts';
 import type { PipelineView } from './pipeline-view.ts';
 import { BatchRoutes } from './batch-routes.ts';
+import { openStream, push } from './sse.ts';
 
 export interface WebOptions {
   warehouse: string;
@@ -58,6 +59,7 @@ export class WebServer {
   private rows = new Map<number, string>();
   private version = 0;
   private timer: NodeJS.Timeout | null = null;
+  private polling = false;
   private closed = false;
   private readonly assets = new Map<string, Buffer>();
   private readonly batches: BatchRoutes;
@@ -92,7 +94,14 @@ export class WebServer {
     const server = http.createServer();
     const w = new WebServer(o, reader, server);
     for (const [path, s] of Object.entries(STATIC)) w.assets.set(path, loadStatic(s.file));
-    server.on('request', (req, res) => void w.handle(req, res));
+    server.on('request', (req, res) => {
+      // Nothing a request does may end the process (under start --http it is the pipeline's).
+      w.handle(req, res).catch((err: Error) => {
+        o.onError?.(err);
+        if (!res.headersSent) w.send(res, 500, 'text/plain; charset=utf-8', `the request failed: ${err.message}\n`);
+        else res.destroy();
+      });
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -125,7 +134,16 @@ export class WebServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      // `GET //` and the like: no URL the page has.
+      return this.send(res, 400, 'text/plain; charset=utf-8', 'not a request target this server knows\n');
+    }
+    if (!this.hostAllowed(req)) {
+      return this.send(res, 403, 'text/plain; charset=utf-8', 'this server answers to localhost, 127.0.0.1 and [::1] only, or to any name with its access token (--http-token)\n');
+    }
     if (!this.allowed(req, url)) return this.send(res, 401, 'text/plain; charset=utf-8', 'a valid access token is required (?token= or Authorization: Bearer)\n');
     // The operator's routes answer their methods themselves: the restart is POST only.
     if (this.operator.owns(url.pathname)) {
@@ -158,6 +176,18 @@ export class WebServer {
     }
   }
 
+  /**
+   * Without an access token the server is loopback's alone, and a page of another site must not
+   * read it by pointing a name of its own at 127.0.0.1 (DNS rebinding): the Host header must name
+   * loopback. With a token, the token decides.
+   */
+  private hostAllowed(req: http.IncomingMessage): boolean {
+    if (this.o.token !== undefined) return true;
+    const host = (req.headers.host ?? '').toLowerCase();
+    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d*$/, '');
+    return name === 'localhost' || name === '127.0.0.1' || name === '[::1]';
+  }
+
   private allowed(req: http.IncomingMessage, url: URL): boolean {
     const want = this.o.token;
     if (want === undefined) return true;
@@ -169,19 +199,25 @@ export class WebServer {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  private send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
+  send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void {
     res.writeHead(status, { ...HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
     res.end(res.req.method === 'HEAD' ? undefined : body);
   }
 
   /** A page's live stream: the whole leaderboard first, then what changed, at each change. */
   private async subscribe(res: http.ServerResponse): Promise<void> {
+    // Watched from the start: a page gone while the board is read (a wait on PostgreSQL) is not kept.
+    let gone = false;
+    res.once('close', () => {
+      gone = true;
+      this.clients.delete(res);
+    });
     const rows = await this.reader.board();
+    if (gone || this.closed) return void res.end();
+    if (!openStream(res, HEADERS)) return;
     if (this.clients.size === 0) this.remember(rows);
-    res.writeHead(200, { ...HEADERS, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' });
-    res.write(`retry: 1000\nevent: board\ndata: ${JSON.stringify({ version: this.version, rows })}\n\n`);
+    push(res, `retry: 1000\nevent: board\ndata: ${JSON.stringify({ version: this.version, rows })}\n\n`);
     this.clients.add(res);
-    res.on('close', () => this.clients.delete(res));
     this.schedule();
   }
 
@@ -201,21 +237,25 @@ export class WebServer {
   }
 
   private schedule(): void {
-    if (this.timer !== null || this.closed) return;
+    if (this.timer !== null || this.polling || this.closed) return;
     this.timer = setTimeout(() => void this.poll(), this.o.pollMs ?? 100);
   }
 
   private async poll(): Promise<void> {
     this.timer = null;
     if (this.clients.size === 0 || this.closed) return;
+    // One poll at a time: a page arriving while this one reads schedules nothing of its own.
+    this.polling = true;
     try {
       const { changed, removed } = this.remember(await this.reader.board());
       if (changed.length + removed.length > 0) {
         const msg = `event: changes\ndata: ${JSON.stringify({ version: this.version, rows: changed, removed })}\n\n`;
-        for (const c of this.clients) c.write(msg);
+        for (const c of this.clients) push(c, msg);
       }
     } catch (err) {
       this.o.onError?.(err as Error);
+    } finally {
+      this.polling = false;
     }
     this.schedule();
   }

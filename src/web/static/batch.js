@@ -72,14 +72,14 @@
     return d && d.batch ? d.batch.name : `batch ${bid}`;
   };
 
-  /** The two cumulative series on one axis of days: 0 before a batch's first, its last value after its last. */
+  /**
+   * The two cumulative series on one axis: the days on which either changes (the steps between
+   * keep the last count), 0 before a batch's first, its last value after its last.
+   */
   function aligned(ids) {
     const series = ids.map((bid) => (data.get(bid) && data.get(bid).daily) || []);
-    const firsts = series.filter((s) => s.length > 0).map((s) => dayTs(s[0].day));
-    const lasts = series.filter((s) => s.length > 0).map((s) => dayTs(s[s.length - 1].day));
-    if (firsts.length === 0) return null;
-    const xs = [];
-    for (let t = Math.min(...firsts); t <= Math.max(...lasts); t += DAY) xs.push(t);
+    const xs = [...new Set(series.flatMap((s) => s.map((x) => dayTs(x.day))))].sort((a, b) => a - b);
+    if (xs.length === 0) return null;
     const ys = series.map((s) => {
       const at = new Map(s.map((x) => [dayTs(x.day), x.qualified]));
       let v = 0;
