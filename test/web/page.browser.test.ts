@@ -12,7 +12,7 @@ import { completing, HOSTILE, NOW, seeded, serve } from './helpers.ts';
 /** The page's document, in the functions that run in the page (serialized: they name nothing of this file's; this project's types have no DOM). */
 interface Doc {
   getElementById(id: string): { textContent: string | null } | null;
-  querySelector(s: string): { textContent: string | null } | null;
+  querySelector(s: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
   querySelectorAll(s: string): { length: number };
 }
 
@@ -64,12 +64,23 @@ test('an open page shows a commit without a reload, marks the batch that moved, 
   t.log(`the number changed on the page ${Date.now() - before} ms after the commit`);
   t.is(await page.locator('#board tbody tr[data-id="1"]').getAttribute('class'), 'moved');
   t.is(await cellOf(1, 5), '100.0%', 'both its students qualified');
+  // It moved up: first now (2 qualified, the lower id), the batch it passed second, ranks rewritten.
+  const order = () => page.locator('#board tbody tr').evaluateAll((trs) => trs.map((tr) => [(tr as unknown as { dataset: { id: string } }).dataset.id, (tr as unknown as { children: { textContent: string }[] }).children[0]!.textContent]));
+  t.deepEqual(await order(), [['1', '1'], ['2', '2'], ['3', '3']]);
 
   // Filters in the page: the address keeps them.
   await page.fill('input[name=q]', 'alp');
   await page.waitForFunction(() => (globalThis as unknown as { document: Doc }).document.querySelectorAll('#board tbody tr').length === 1);
   t.is(await cellOf(1, 1), 'alpha');
   t.regex(page.url(), /\?q=alp/);
+  // Cleared, every row is back in its place; sorted by name, the rows move, ranks kept.
+  await page.fill('input[name=q]', '');
+  await page.waitForFunction(() => (globalThis as unknown as { document: Doc }).document.querySelectorAll('#board tbody tr').length === 3);
+  t.deepEqual(await order(), [['1', '1'], ['2', '2'], ['3', '3']]);
+  await page.selectOption('select[name=sort]', 'name');
+  await page.waitForFunction(() => (globalThis as unknown as { document: Doc }).document.querySelector('#board tbody tr')?.getAttribute('data-id') === '2');
+  // '<img ...' sorts before 'alpha' and 'gamma'.
+  t.deepEqual(await order(), [['2', '2'], ['1', '1'], ['3', '3']]);
   t.deepEqual(dialogs, [], 'no script from the data ran');
   t.deepEqual(errors, []);
   t.true(fs.existsSync(chromiumPath()));

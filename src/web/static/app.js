@@ -31,21 +31,51 @@
     share: (a, b) => share(b.row) - share(a.row) || a.rank - b.rank,
   };
 
-  function cell(text, cls) {
+  function cell(cls) {
     const td = document.createElement('td');
-    td.textContent = text;
     if (cls) td.className = cls;
     return td;
   }
 
-  // The batch's own page, the token carried as the server's links carry it.
-  function link(row) {
-    const td = document.createElement('td');
+  /**
+   * id -> the row's element and its cells. Rows are made once (or taken from the server's HTML) and
+   * then only their changed cells are written and the moved ones moved: rebuilding all 10,000 rows
+   * at each commit held the page for a second.
+   */
+  const elements = new Map();
+
+  function element(row) {
+    let e = elements.get(row.id);
+    if (e !== undefined) return e;
+    const tr = document.createElement('tr');
+    tr.dataset.id = String(row.id);
+    const name = cell();
     const a = document.createElement('a');
+    // The batch's own page, the token carried as the server's links carry it.
     a.href = `/batch/${row.id}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
-    a.textContent = row.name;
-    td.append(a);
-    return td;
+    name.append(a);
+    const cells = [cell('n'), a, cell(), cell('n q'), cell('n'), cell('n')];
+    tr.append(cells[0], name, cells[2], cells[3], cells[4], cells[5]);
+    e = { tr, cells, text: ['', '', '', '', '', ''] };
+    elements.set(row.id, e);
+    return e;
+  }
+
+  // The rows the server rendered, adopted as they are: the first render writes nothing in them
+  // unless the data moved since.
+  for (const tr of tbody.querySelectorAll('tr[data-id]')) {
+    const tds = tr.children;
+    const a = tds[1] && tds[1].querySelector('a');
+    if (tds.length !== 6 || !a) continue;
+    const cells = [tds[0], a, tds[2], tds[3], tds[4], tds[5]];
+    elements.set(Number(tr.dataset.id), { tr, cells, text: cells.map((c) => c.textContent) });
+  }
+
+  function set(e, i, text) {
+    if (e.text[i] !== text) {
+      e.text[i] = text;
+      e.cells[i].textContent = text;
+    }
   }
 
   function render() {
@@ -57,22 +87,28 @@
     if (v.since) shown = shown.filter((x) => x.row.start_date !== null && x.row.start_date >= v.since);
     shown.sort(SORTS[v.sort] || SORTS.rank);
     const now = Date.now();
-    const frag = document.createDocumentFragment();
+    // One walk beside the rows in the page: a row in its place stays, one out of place is moved
+    // (or added) there; what is left after the last one shown is taken out.
+    let at = tbody.firstElementChild;
     for (const { rank, row } of shown) {
-      const tr = document.createElement('tr');
-      tr.dataset.id = String(row.id);
-      if ((moved.get(row.id) || 0) > now) tr.className = 'moved';
-      tr.append(
-        cell(String(rank), 'n'),
-        link(row),
-        cell(row.start_date || ''),
-        cell(String(row.qualified_students), 'n q'),
-        cell(String(row.student_count), 'n'),
-        cell(`${(share(row) * 100).toFixed(1)}%`, 'n'),
-      );
-      frag.append(tr);
+      const e = element(row);
+      set(e, 0, String(rank));
+      set(e, 1, row.name);
+      set(e, 2, row.start_date || '');
+      set(e, 3, String(row.qualified_students));
+      set(e, 4, String(row.student_count));
+      set(e, 5, `${(share(row) * 100).toFixed(1)}%`);
+      const cls = (moved.get(row.id) || 0) > now ? 'moved' : '';
+      if (e.tr.className !== cls) e.tr.className = cls;
+      if (at === e.tr) at = at.nextElementSibling;
+      else tbody.insertBefore(e.tr, at);
     }
-    tbody.replaceChildren(frag);
+    while (at !== null) {
+      const next = at.nextElementSibling;
+      at.remove();
+      at = next;
+    }
+    for (const id of elements.keys()) if (!rows.has(id)) elements.delete(id);
     if (count) count.textContent = `${shown.length} of ${all.length} batches`;
   }
 
