@@ -36,7 +36,8 @@ export function formatExplain(d: BatchDetail): string {
       ? `batch ${d.id}: not served by the API (yet); ${d.students.length} students name it, ${qualified} of them qualified`
       : `batch ${d.id} ${JSON.stringify(d.batch.name)}${d.batch.start_date === null ? '' : ` (starts ${d.batch.start_date})`}: ` +
         `${d.batch.qualified_students} of ${d.batch.student_count} students qualified, rank ${d.rank}`;
-  const lines = [visible(head), `a student qualifies with ${d.minLessons} completed lessons; qualified_at is when the ${ordinal(d.minLessons)} of them was first completed (event time)`, ''];
+  // The sentence, then a blank line, then the table.
+  const lines = [visible(head), `a student qualifies with ${d.minLessons} completed lessons; qualified_at is when the ${ordinal(d.minLessons)} of them was first completed (event time)`, '', ''];
   if (d.students.length === 0) return lines.join('\n') + 'no students in this batch yet\n';
   const rows = d.students.map((s) => [
     String(s.id),

@@ -2,14 +2,13 @@
 // asserting what a person sees: the warehouse's numbers, hostile text shown as text with no
 // script run, the chart drawn with a second batch laid over it once one is chosen, a commit shown
 // without a reload, and no Content-Security-Policy violation on the way.
-import { execFileSync } from 'node:child_process';
-import test, { type ExecutionContext } from 'ava';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { tempDir } from '../e2e/helpers.ts';
+import test from 'ava';
+import type { BrowserContext, Page } from 'playwright-core';
 import { readWarehouse } from '../../src/storage/reader.ts';
 import { emptyTx } from '../../src/storage/writer.ts';
 import { completing, HOSTILE, serve } from './helpers.ts';
 import { FLAG_NAME, seededDays } from './batch-seed.ts';
+import { browser } from './chromium.ts';
 
 /** What the functions run in the page touch (serialized: they name nothing of this file's; this project's types have no DOM). */
 interface El {
@@ -23,24 +22,6 @@ interface Win {
   document: { getElementById(id: string): El | null; querySelector(s: string): El | null; querySelectorAll(s: string): ArrayLike<El> };
   pwned?: unknown;
   cspViolations?: string[];
-}
-
-function chromiumPath(): string {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('chromium is not on PATH: apt-get install -y chromium (.ci/run does)');
-  }
-}
-
-async function browser(t: ExecutionContext): Promise<BrowserContext> {
-  const ctx = await chromium.launchPersistentContext(tempDir(t, 'bb-chromium-'), {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => ctx.close());
-  return ctx;
 }
 
 /** A page that records dialogs, errors (CSP refusals are console errors too) and CSP violation events. */

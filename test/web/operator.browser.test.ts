@@ -4,12 +4,11 @@
 // actor's restart count unchanged, and with the token (typed, or from the link's #restart=...)
 // restarting it, the count going up on the page. Bound to another address than loopback with an
 // access token, the page without that token is refused (401), on that address and on 127.0.0.1.
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import test, { type ExecutionContext } from 'ava';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { tempDir } from '../e2e/helpers.ts';
+import test from 'ava';
+import type { BrowserContext, Page } from 'playwright-core';
 import { allRunning, servedPipeline } from './helpers.ts';
+import { browser } from './chromium.ts';
 
 /** The page's document, for the functions that run in the page (serialized; this project's types have no DOM). */
 interface Row {
@@ -23,24 +22,6 @@ interface Doc {
 
 const ACTORS = ['Aggregator', 'BatchFetcher', 'StudentWatcher', 'LogTailer'];
 const COL = { state: 1, restarts: 4 } as const;
-
-function chromiumPath(): string {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('chromium is not on PATH: apt-get install -y chromium (.ci/run does)');
-  }
-}
-
-async function browser(t: ExecutionContext): Promise<BrowserContext> {
-  const ctx = await chromium.launchPersistentContext(tempDir(t, 'bb-chromium-'), {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => ctx.close());
-  return ctx;
-}
 
 /** A page that records script errors and console errors (a CSP violation is one). */
 async function watchedPage(ctx: BrowserContext): Promise<{ page: Page; errors: string[] }> {

@@ -1,38 +1,17 @@
 // The leaderboard page in real headless Chromium (Debian's `chromium`, driven by playwright-core),
 // asserting what a person sees: the numbers before and after a commit without a reload, the moved
 // batch marked, a hostile batch name shown as text with no script run, filters in the page.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import test from 'ava';
-import { chromium, type BrowserContext } from 'playwright-core';
-import { tempDir } from '../e2e/helpers.ts';
 import { emptyTx } from '../../src/storage/writer.ts';
 import { completing, HOSTILE, NOW, seeded, serve } from './helpers.ts';
+import { browser, chromiumPath } from './chromium.ts';
 
 /** The page's document, in the functions that run in the page (serialized: they name nothing of this file's; this project's types have no DOM). */
 interface Doc {
   getElementById(id: string): { textContent: string | null } | null;
   querySelector(s: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
   querySelectorAll(s: string): { length: number };
-}
-
-function chromiumPath(): string {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('chromium is not on PATH: apt-get install -y chromium (.ci/run does)');
-  }
-}
-
-async function browser(t: import('ava').ExecutionContext): Promise<BrowserContext> {
-  const profile = tempDir(t, 'bb-chromium-');
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => ctx.close());
-  return ctx;
 }
 
 test('an open page shows a commit without a reload, marks the batch that moved, and shows a hostile name as text', async (t) => {
