@@ -2,9 +2,8 @@
 // only, as a browser gets it over HTTP: plain HTML with the numbers before any script, a batch's
 // hostile name as text, a strict Content-Security-Policy, the same numbers as the warehouse, and a
 // commit showing on an open page's event stream; an address other than loopback only with a token.
-import http from 'node:http';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { BACKENDS } from '../backends.ts';
 import { tempDir } from '../e2e/helpers.ts';
 import { batchboard } from '../cli/helpers.ts';
@@ -12,39 +11,7 @@ import { waitFor } from '../wait.ts';
 import { readWarehouse } from '../../src/storage/reader.ts';
 import { emptyTx } from '../../src/storage/writer.ts';
 import { completing, HOSTILE, NOW, seeded, serve } from './helpers.ts';
-
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** An open page's event stream: the events received so far. */
-function listen(t: ExecutionContext, url: string): { events: { event: string; data: any }[] } {
-  const out = { events: [] as { event: string; data: any }[] };
-  const req = http.get(url, (res) => {
-    let buf = '';
-    res.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event !== undefined && data !== undefined) out.events.push({ event, data: JSON.parse(data) });
-      }
-    });
-  });
-  req.on('error', () => {});
-  t.teardown(() => req.destroy());
-  return out;
-}
+import { get, listen } from './http.ts';
 
 for (const backend of BACKENDS) {
   test(`[${backend}] the page shows the warehouse's numbers as plain HTML, the hostile name as text, under a strict CSP`, async (t) => {
