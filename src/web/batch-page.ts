@@ -30,7 +30,7 @@ function head(title: string, scripts: boolean, q: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="/static/style.css${q}">
-${scripts ? `<link rel="stylesheet" href="/static/uPlot.min.css${q}">\n<script src="/static/uPlot.iife.min.js${q}" defer></script>\n<script src="/static/batch.js${q}" defer></script>\n` : ''}</head>`;
+${scripts ? `<link rel="stylesheet" href="/static/uPlot.min.css${q}">\n<script src="/static/uPlot.iife.min.js${q}" defer></script>\n<script src="/static/live.js${q}" defer></script>\n<script src="/static/batch.js${q}" defer></script>\n` : ''}</head>`;
 }
 
 export function studentRowHtml(s: DetailStudent, minLessons: number): string {

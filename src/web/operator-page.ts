@@ -92,6 +92,7 @@ ${[...pipeline.events].reverse().map(eventHtml).join('\n')}
 <title>batchboard: operator panel</title>
 <link rel="stylesheet" href="/static/style.css${o.query}">
 <link rel="icon" href="/favicon.ico${o.query}">
+<script src="/static/live.js${o.query}" defer></script>
 <script src="/static/operator.js${o.query}" defer></script>
 </head>
 <body data-pipeline="${pipeline === null ? '0' : '1'}">

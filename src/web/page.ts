@@ -66,6 +66,7 @@ export function boardPage(rows: readonly BoardRow[], view: BoardView, o: { wareh
 <title>batchboard: the leaderboard</title>
 <link rel="stylesheet" href="/static/style.css${tq(o.token)}">
 <link rel="icon" href="/favicon.ico${tq(o.token)}">
+<script src="/static/live.js${tq(o.token)}" defer></script>
 <script src="/static/app.js${tq(o.token)}" defer></script>
 </head>
 <body>

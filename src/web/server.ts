@@ -45,6 +45,7 @@ const HEADERS = {
 };
 
 const STATIC: Record<string, { file: string; type: string }> = {
+  '/static/live.js': { file: 'live.js', type: 'text/javascript; charset=utf-8' },
   '/static/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/static/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
   '/static/operator.js': { file: 'operator.js', type: 'text/javascript; charset=utf-8' },

@@ -7,7 +7,6 @@
   const tbody = document.querySelector('#board tbody');
   const form = document.querySelector('form');
   const count = document.getElementById('count');
-  const live = document.getElementById('live');
   if (!tbody || !form) return;
   const params = new URLSearchParams(location.search);
   const token = params.get('token');
@@ -128,15 +127,7 @@
     later();
   });
 
-  const source = new EventSource(`/events${token ? `?token=${encodeURIComponent(token)}` : ''}`);
-  source.addEventListener('open', () => {
-    live.textContent = 'live';
-    live.className = 'on';
-  });
-  source.addEventListener('error', () => {
-    live.textContent = 'reconnecting';
-    live.className = 'off';
-  });
+  const source = globalThis.batchboardStream(`/events${token ? `?token=${encodeURIComponent(token)}` : ''}`);
   source.addEventListener('board', (e) => {
     const m = JSON.parse(e.data);
     rows.clear();

@@ -8,7 +8,6 @@
   const id = Number(document.body.dataset.batch);
   const chartEl = document.getElementById('chart');
   const select = document.querySelector('#trend select[name=compare]');
-  const live = document.getElementById('live');
   if (!id || !chartEl || !select) return;
   const token = new URLSearchParams(location.search).get('token');
   const DAY = 86400;
@@ -149,15 +148,7 @@
     const p = new URLSearchParams();
     if (compare) p.set('compare', String(compare));
     if (token) p.set('token', token);
-    source = new EventSource(`/batch/${id}/events${String(p) ? `?${p}` : ''}`);
-    source.addEventListener('open', () => {
-      live.textContent = 'live';
-      live.className = 'on';
-    });
-    source.addEventListener('error', () => {
-      live.textContent = 'reconnecting';
-      live.className = 'off';
-    });
+    source = globalThis.batchboardStream(`/batch/${id}/events${String(p) ? `?${p}` : ''}`);
     source.addEventListener('batch', (e) => {
       const m = JSON.parse(e.data);
       data.set(m.id, m);

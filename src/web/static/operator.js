@@ -6,7 +6,6 @@
 // textContent, never parsed as HTML.
 'use strict';
 (() => {
-  const live = document.getElementById('live');
   const actors = document.querySelector('#actors tbody');
   const events = document.querySelector('#events tbody');
   const input = document.getElementById('restart-token');
@@ -102,15 +101,7 @@
   }
 
   if (document.body.dataset.pipeline !== '1') return;
-  const source = new EventSource(withAccess('/operator/events'));
-  source.addEventListener('open', () => {
-    live.textContent = 'live';
-    live.className = 'on';
-  });
-  source.addEventListener('error', () => {
-    live.textContent = 'reconnecting';
-    live.className = 'off';
-  });
+  const source = globalThis.batchboardStream(withAccess('/operator/events'));
   source.addEventListener('status', (e) => {
     const m = JSON.parse(e.data);
     for (const a of m.actors || []) show(a);
