@@ -26,7 +26,7 @@ const APPENDER = new URL('./workers/appender.mjs', import.meta.url);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-function percentile(xs: number[], p: number): number {
+export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
@@ -291,7 +291,8 @@ async function runOn(backend: Backend, argv: string[]): Promise<Numbers> {
   }
 }
 
-async function until<T>(f: () => T | Promise<T>, timeoutMs: number, what: () => string): Promise<NonNullable<T>> {
+/** Polls `f` every millisecond until it is truthy; throws naming `what` past `timeoutMs`. */
+export async function until<T>(f: () => T | Promise<T>, timeoutMs: number, what: () => string): Promise<NonNullable<T>> {
   const start = performance.now();
   for (;;) {
     const v = await f();

@@ -44,6 +44,7 @@ import { openWriter } from '../src/storage/open-writer.ts';
 import { emptyTx, type WarehouseWriter } from '../src/storage/writer.ts';
 import type { Batch, Student } from '../src/domain/records.ts';
 import { machineLine } from './machine.ts';
+import { percentile, until } from './freshness.ts';
 
 const BIN = fileURLToPath(new URL('../bin/batchboard.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -56,11 +57,6 @@ const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const wall = () => performance.timeOrigin + performance.now();
 const ms = (x: number) => `${x.toFixed(1)} ms`;
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 
 /** The 5th and 95th percentiles of (p-th percentile of b) - (p-th percentile of a) over resamples of both. */
 function bootstrapDiff(a: number[], b: number[], p: number, rounds = 2_000): [number, number] {
@@ -534,16 +530,6 @@ async function firstPaint(ctx: BrowserContext, dir: string, quick: boolean): Pro
     };
   } finally {
     await served.stop();
-  }
-}
-
-export async function until<T>(f: () => T | Promise<T>, timeoutMs: number, what: () => string): Promise<NonNullable<T>> {
-  const start = performance.now();
-  for (;;) {
-    const v = await f();
-    if (v) return v as NonNullable<T>;
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what()}`);
-    await new Promise((r) => setTimeout(r, 1));
   }
 }
 

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { browser, spawnServed, until } from './page.ts';
+import { browser, spawnServed } from './page.ts';
+import { until } from './freshness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
