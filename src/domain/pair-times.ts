@@ -110,14 +110,53 @@ export class PairTimes {
   takeSorted(): SortedTimes {
     const n = this.count;
     const keys = new Float64Array(n);
-    const slots = this.keys;
-    for (let j = 0; j < n; j++) keys[j] = slots[this.used[j]!]!;
-    keys.sort();
     const times = new Float64Array(n);
-    for (let i = 0; i < n; i++) times[i] = this.timeOfKey(keys[i]!);
+    if (!this.sortByStudent(keys, times)) {
+      const slots = this.keys;
+      for (let j = 0; j < n; j++) keys[j] = slots[this.used[j]!]!;
+      keys.sort();
+      for (let i = 0; i < n; i++) times[i] = this.timeOfKey(keys[i]!);
+    }
     const odd = [...(this.odd?.values() ?? [])].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     this.clear();
     return { keys, times, odd };
+  }
+
+  /**
+   * The pairs into keys and times, ascending, when their students span a range small beside their
+   * number (a read of the log, a range of the scan: the usual case): counted per student, placed,
+   * then each student's few lessons put in order in place; times move with their keys. Measured at
+   * 10,000,000 runs, a native sort of the keys and a lookup of each one's time after it was 11% of
+   * the scan's threads' time. False (nothing written) when the range is too wide.
+   */
+  private sortByStudent(keys: Float64Array, times: Float64Array): boolean {
+    const n = this.count;
+    const slots = this.keys;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < n; j++) {
+      const s = Math.floor(slots[this.used[j]!]! / PACK);
+      if (s < lo) lo = s;
+      if (s > hi) hi = s;
+    }
+    if (n === 0 || hi - lo > Math.max(1 << 16, 4 * n)) return n === 0;
+    const at = new Uint32Array(hi - lo + 2);
+    for (let j = 0; j < n; j++) at[Math.floor(slots[this.used[j]!]! / PACK) - lo + 1]!++;
+    for (let s = 1; s < at.length; s++) at[s]! += at[s - 1]!;
+    for (let j = 0; j < n; j++) {
+      const slot = this.used[j]!;
+      const key = slots[slot]!;
+      const i = at[Math.floor(key / PACK) - lo]!++;
+      keys[i] = key;
+      times[i] = this.times[slot]!;
+    }
+    // Now at[s] is where student lo + s ends: each student's pairs, in insertion order, sorted in place.
+    for (let s = 0, from = 0; s < at.length - 1; s++) {
+      const to = at[s]!;
+      if (to - from > 1) sortRun(keys, times, from, to);
+      from = to;
+    }
+    return true;
   }
 
   /** Every pair as [student, lesson, ms, ...], ascending; empties the set. */
@@ -159,6 +198,29 @@ export class PairTimes {
     this.times = times;
     this.used = used;
   }
+}
+
+/** keys[from, to) ascending, times moved with them: insertion for the few lessons a student has, else by an index sort. */
+function sortRun(keys: Float64Array, times: Float64Array, from: number, to: number): void {
+  if (to - from <= 32) {
+    for (let i = from + 1; i < to; i++) {
+      const k = keys[i]!;
+      const t = times[i]!;
+      let j = i;
+      for (; j > from && keys[j - 1]! > k; j--) {
+        keys[j] = keys[j - 1]!;
+        times[j] = times[j - 1]!;
+      }
+      keys[j] = k;
+      times[j] = t;
+    }
+    return;
+  }
+  const order = Array.from({ length: to - from }, (_, i) => from + i).sort((a, b) => keys[a]! - keys[b]!);
+  const k = order.map((i) => keys[i]!);
+  const t = order.map((i) => times[i]!);
+  keys.set(k, from);
+  times.set(t, from);
 }
 
 /** Sorted completions as triples [student, lesson, ms, ...], the odd pairs last. */

@@ -36,3 +36,31 @@ test('taken sorted with the earliest times, through growths and reuse, small bat
     t.is(set.size, 0, 'emptied');
   }
 });
+
+test('taken sorted whatever the spread of students: a dense range, one student of many lessons, ids far apart', (t) => {
+  let x = 11;
+  const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0), x % n);
+  const shapes: [string, () => [number, number]][] = [
+    // Students close together (placed per student), a few lessons each.
+    ['dense', () => [1_000 + rand(500), rand(40)]],
+    // One student with hundreds of lessons beside a few others (a long run within one student).
+    ['one student of many lessons', () => (rand(4) === 0 ? [7 + rand(3), rand(20)] : [5, rand(2 ** 21)])],
+    // Students spread over 2^32 (too wide to place per student: sorted by key).
+    ['ids far apart', () => [rand(2 ** 31) * 2 + rand(2), rand(2 ** 21)]],
+  ];
+  for (const [name, next] of shapes) {
+    const set = new PairTimes();
+    const ref = new Map<number, number>();
+    for (let i = 0; i < 5_000; i++) {
+      const [s, l] = next();
+      const ms = 1.7e12 + rand(1_000_000);
+      set.add(s, l, ms);
+      const key = s * 2 ** 21 + l;
+      if (!(ref.get(key)! <= ms)) ref.set(key, ms);
+    }
+    const got = set.takeSorted();
+    const want = [...ref.keys()].sort((a, b) => a - b);
+    t.deepEqual([...got.keys], want, `${name}: the keys`);
+    t.deepEqual([...got.times], want.map((k) => ref.get(k)!), `${name}: each key's earliest time`);
+  }
+});
