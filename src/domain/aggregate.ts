@@ -6,7 +6,7 @@
 // of pairs: a Set tops out near 16.7M entries.
 import type { Batch, Student } from './records.ts';
 import { PACK, PairTimes, triplesOf } from './pair-times.ts';
-import { qualifiedAt } from './event-time.ts';
+import { isoOf, kthSmallest } from './event-time.ts';
 
 export interface AggregateInput {
   batches: readonly Batch[];
@@ -34,6 +34,36 @@ export type StudentRow = Student & { completed: number; qualified_at: string | n
 export interface CompletionSet {
   readonly size: number;
   forEach(fn: (student: number, lesson: number, ms: number) => void): void;
+  /** The same pairs as columns, in the same order (a writer's bulk path reads them with no call per pair). */
+  columns(): CompletionColumns;
+}
+
+/** Student k's pairs are lessons[starts[k], starts[k + 1]) and their times; students ascending, each once. */
+export interface CompletionColumns {
+  students: Float64Array;
+  starts: Uint32Array;
+  lessons: Float64Array;
+  times: Float64Array;
+}
+
+/** The columns of pairs ascending by student, given as the i-th pair's student and lesson. */
+function columnsOf(n: number, student: (i: number) => number, lesson: (i: number) => number, times: Float64Array): CompletionColumns {
+  const lessons = new Float64Array(n);
+  let runs = 0;
+  for (let i = 0; i < n; i++) {
+    lessons[i] = lesson(i);
+    if (i === 0 || student(i) !== student(i - 1)) runs++;
+  }
+  const students = new Float64Array(runs);
+  const starts = new Uint32Array(runs + 1);
+  for (let i = 0, k = 0; i < n; i++) {
+    if (i === 0 || student(i) !== student(i - 1)) {
+      students[k] = student(i);
+      starts[k++] = i;
+    }
+  }
+  starts[runs] = n;
+  return { students, starts, lessons, times };
 }
 
 export interface ComputedWarehouse {
@@ -85,8 +115,8 @@ interface Pairs {
   set: CompletionSet;
   /** The i-th distinct pair's student (ascending). */
   student(i: number): number;
-  /** The i-th distinct pair's earliest time. */
-  time(i: number): number;
+  /** Each distinct pair's earliest time, in the pairs' order. */
+  times: Float64Array;
 }
 
 /**
@@ -106,11 +136,19 @@ function distinctTriples(triples: ArrayLike<number>): Pairs {
   for (let i = 0; i < m; i++) order[i] = i;
   order.sort((a, b) => all[3 * a]! - all[3 * b]! || all[3 * a + 1]! - all[3 * b + 1]!);
   const student = (i: number) => all[3 * order[i]!]!;
-  const time = (i: number) => all[3 * order[i]! + 2]!;
+  const lesson = (i: number) => all[3 * order[i]! + 1]!;
+  const times = new Float64Array(m);
+  for (let i = 0; i < m; i++) times[i] = all[3 * order[i]! + 2]!;
   return {
-    set: { size: m, forEach: (fn) => { for (let i = 0; i < m; i++) fn(student(i), all[3 * order[i]! + 1]!, time(i)); } },
+    set: {
+      size: m,
+      forEach: (fn) => {
+        for (let i = 0; i < m; i++) fn(student(i), lesson(i), times[i]!);
+      },
+      columns: () => columnsOf(m, student, lesson, times),
+    },
     student,
-    time,
+    times,
   };
 }
 
@@ -118,31 +156,39 @@ function distinctTriples(triples: ArrayLike<number>): Pairs {
 function fromKeys({ keys, times, pack }: SortedKeys): Pairs {
   // fmod is exact on doubles, and so is dividing an exact multiple: no rounding at any size.
   const student = (i: number) => (keys[i]! - (keys[i]! % pack)) / pack;
-  const time = (i: number) => times[i]!;
+  const lesson = (i: number) => keys[i]! % pack;
   return {
-    set: { size: keys.length, forEach: (fn) => { for (let i = 0; i < keys.length; i++) fn(student(i), keys[i]! % pack, times[i]!); } },
+    set: {
+      size: keys.length,
+      forEach: (fn) => {
+        for (let i = 0; i < keys.length; i++) fn(student(i), lesson(i), times[i]!);
+      },
+      columns: () => columnsOf(keys.length, student, lesson, times),
+    },
     student,
-    time,
+    times,
   };
 }
 
 /**
  * completed[i] and qualifiedAt[i] for students[i] (ascending by id): one merge walk over the
- * ascending pairs, a student's lesson times gathered as it passes.
+ * ascending pairs; a student's lessons are a run of them, its `min`-th earliest time picked there.
  */
 function perStudent(p: Pairs, students: readonly Student[], min: number): { completed: Uint32Array; qualifiedAt: (string | null)[] } {
   const completed = new Uint32Array(students.length);
   const qualified: (string | null)[] = new Array<string | null>(students.length).fill(null);
-  const times: number[] = [];
+  const scratch = new Float64Array(Math.max(1, min));
+  const size = p.set.size;
   let j = 0;
   for (let i = 0; i < students.length; i++) {
     const id = students[i]!.id;
     if (i > 0 && students[i - 1]!.id === id) continue;
-    while (j < p.set.size && p.student(j) < id) j++;
-    times.length = 0;
-    while (j < p.set.size && p.student(j) === id) times.push(p.time(j++));
-    completed[i] = times.length;
-    qualified[i] = qualifiedAt(times, min);
+    while (j < size && p.student(j) < id) j++;
+    const from = j;
+    while (j < size && p.student(j) === id) j++;
+    completed[i] = j - from;
+    const ms = kthSmallest(p.times, from, j, min, scratch);
+    qualified[i] = ms === null ? null : isoOf(ms);
   }
   return { completed, qualifiedAt: qualified };
 }

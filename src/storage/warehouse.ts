@@ -9,7 +9,7 @@ import type { Batch, Rejected, SourceName, Student } from '../domain/records.ts'
 import type { CompletionSet, ComputedWarehouse } from '../domain/aggregate.ts';
 import { rejectedCounts, type RejectedCounts } from './reader.ts';
 import { INITIAL_OFFSETS, type Offsets } from '../domain/offsets.ts';
-import { inspectWarehouse, migrate } from './schema.ts';
+import { BULK_INDEXES, inspectWarehouse, migrate } from './schema.ts';
 import { insertLost, type LostLog } from './history.ts';
 import { warehouseFault } from './errors.ts';
 import { CompletionIndex, MAYBE } from './completion-index.ts';
@@ -364,33 +364,23 @@ export class Warehouse {
     const db = this.db;
     const now = new Date().toISOString();
     const st = this.st;
+    const bulk = this.checkpoints === null && !this.inTx && this.isEmpty() && this.journal('delete');
     this.begin();
     try {
       // log_history too: rebuilt from what the sources hold now, the warehouse holds no lost history.
       for (const table of ['batches', 'students', 'completions', 'completion_lists', 'rejected_records', 'offsets', 'log_history']) db.exec(`DELETE FROM ${table}`);
+      for (const i of BULK_INDEXES) db.exec(`DROP INDEX IF EXISTS ${i.name}`);
       for (const b of snap.batches) st.insertBatch.run(b.id, b.name, b.start_date, b.created_at, b.student_count, b.qualified_students, now);
       const rows = new RowWriter(st.insertStudentRow, st.insertStudentRows, 7);
       for (const s of snap.students) rows.add(s.id, s.name, s.email, s.batch_id, s.created_at, s.completed, s.qualified_at);
       rows.end();
       // Distinct pairs, ascending by student (computeWarehouse's): one list row per student, each a
-      // view into one array of every lesson (no copy per student), and its times likewise.
-      const lessons = new Float64Array(completions.size);
-      const times = new Float64Array(completions.size);
+      // view into the columns of every lesson and time (no copy per student).
+      const { students, starts, lessons, times } = completions.columns();
       const lists = new ListWriter(st);
-      let student = NaN;
-      let from = 0;
-      let n = 0;
-      completions.forEach((s, l, ms) => {
-        if (s !== student) {
-          if (n > from) lists.add(student, lessons.subarray(from, n), times.subarray(from, n));
-          student = s;
-          from = n;
-        }
-        times[n] = ms;
-        lessons[n++] = l;
-      });
-      if (n > from) lists.add(student, lessons.subarray(from, n), times.subarray(from, n));
+      for (let k = 0; k < students.length; k++) lists.add(students[k]!, lessons.subarray(starts[k]!, starts[k + 1]!), times.subarray(starts[k]!, starts[k + 1]!));
       lists.end();
+      for (const i of BULK_INDEXES) db.exec(i.create);
       this.reject(rejected, now);
       // Readers that kept what they read of completion_lists (student-lessons.ts) learn it is new.
       this.setMeta('rebuilt_at', now);
@@ -405,6 +395,25 @@ export class Warehouse {
     } catch (err) {
       this.rollback();
       throw warehouseFault(this.path, err);
+    } finally {
+      if (bulk) this.journal('wal');
+    }
+  }
+
+  /**
+   * Sets the journal mode; false when it cannot be set now (another connection has the warehouse
+   * open). A rebuild into an empty warehouse writes with a rollback journal: pages past the end of
+   * the file need no journal, so each page is written once, straight into the file, where the WAL
+   * would take it first and a checkpoint copy it after (60 MB of completion lists at 10,000,000
+   * runs: 1.4 s of writing and closing in WAL mode, 0.8 s this way). A kill during it leaves the
+   * journal, which rolls the file back to empty at the next open.
+   */
+  private journal(mode: 'delete' | 'wal'): boolean {
+    try {
+      return this.db.pragma(`journal_mode = ${mode}`, { simple: true }) === mode;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return false;
+      throw err;
     }
   }
 

@@ -105,7 +105,8 @@ test('rebuild (replaceAll) empties the history: the sources are all it holds now
   w.recordLost([truncated], NOW);
   w.commit();
   t.is((await readWarehouse(file, (r) => r.lostHistory())).length, 1);
-  const empty = { batches: [], students: [], completions: { size: 0, forEach: () => {} } };
+  const none = new Float64Array(0);
+  const empty = { batches: [], students: [], completions: { size: 0, forEach: () => {}, columns: () => ({ students: none, starts: new Uint32Array(1), lessons: none, times: none }) } };
   w.replaceAll(empty, { batches: null, students: { hwm: 0 }, test_runs: null }, []);
   t.deepEqual((await readWarehouse(file, (r) => r.lostHistory())), []);
 });
