@@ -13,7 +13,12 @@ interface Command {
   usage: string;
   summary: string;
   load: () => Promise<CommandModule>;
+  /** Started before load() and not waited for: what the command will need and can begin now. */
+  warm?: () => Promise<void>;
 }
+
+/** The log scan's threads (rebuild, verify): they start up while the command's code loads. */
+const warmScan = async (): Promise<void> => (await import('../batch/scan/pool.ts')).warmScanPool();
 
 const COMMANDS: Record<string, Command> = {
   start: {
@@ -30,11 +35,13 @@ const COMMANDS: Record<string, Command> = {
     usage: 'rebuild --api URL --students PATH --log PATH [--log PATH ...] --warehouse PATH|URL',
     summary: 'compute the warehouse from scratch over everything the sources hold now',
     load: () => import('./rebuild.ts'),
+    warm: warmScan,
   },
   verify: {
     usage: 'verify --api URL --students PATH --log PATH [--log PATH ...] --warehouse PATH|URL',
     summary: 'recompute from scratch and compare with the warehouse (exit 1 on differences)',
     load: () => import('./verify.ts'),
+    warm: warmScan,
   },
   top: {
     usage: 'top [--warehouse PATH|URL] [--limit N] [--json]',
@@ -94,6 +101,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`usage: ${full ?? `batchboard ${command.usage}`}\n  ${command.summary}\n`);
       return 0;
     }
+    // A warm-up that fails is only a lost head start: the command does the same again and reports it.
+    command.warm?.().catch(() => {});
     const mod = await command.load();
     return await mod.run(rest);
   } catch (err) {

@@ -6,7 +6,7 @@ import { parseFlags } from './flags.ts';
 import { minLessonsFor, SOURCE_FLAGS, sourceFlags, sourceFlagsHelp } from './source-flags.ts';
 import { refuseIfRunning } from './supervise.ts';
 import { historyProgress } from './progress.ts';
-import { closeScanPools } from '../batch/scan/scan.ts';
+import { closeScanPools } from '../batch/scan/pool.ts';
 
 const C = 'rebuild';
 

@@ -11,7 +11,7 @@ import { SOURCE_FLAGS, SOURCE_NAMES, sourceFlags, sourceFlagsHelp } from './sour
 import { refuseIfRunning, runPipeline } from './supervise.ts';
 import { historyProgress } from './progress.ts';
 import { catchUp, DEFAULT_BACKLOG_BYTES } from '../batch/catch-up.ts';
-import { closeScanPools } from '../batch/scan/scan.ts';
+import { closeScanPools } from '../batch/scan/pool.ts';
 import { attachPipeline, HTTP_FLAGS, httpFlags, httpFlagsHelp, newRestartToken, startWeb, type HttpFlags } from './web.ts';
 
 export const FLAGS_HELP = `batchboard start --api URL --students PATH --log PATH --warehouse PATH [flags]

@@ -2,7 +2,7 @@
 // (src/batch/verify.ts); exit 0 when equal, 1 with the differences as tables, 2 when a source or
 // the warehouse cannot be opened (errors.ts).
 import type { BatchRow, StudentRow } from '../domain/aggregate.ts';
-import { closeScanPools } from '../batch/scan/scan.ts';
+import { closeScanPools } from '../batch/scan/pool.ts';
 import { verify, type FieldDiff, type RowDiff, type VerifyResult } from '../batch/verify.ts';
 import type { LostHistory } from '../storage/history.ts';
 import type { RejectedCounts } from '../storage/reader.ts';

@@ -119,6 +119,28 @@ interface Pairs {
   times: Float64Array;
 }
 
+/** columnsOf for packed keys, with the arithmetic written out (100,000s of pairs). */
+function keyColumns(keys: Float64Array, times: Float64Array, pack: number): CompletionColumns {
+  const n = keys.length;
+  const lessons = new Float64Array(n);
+  const students: number[] = [];
+  const starts: number[] = [];
+  let last = NaN;
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    const l = key % pack;
+    const s = (key - l) / pack;
+    lessons[i] = l;
+    if (s !== last) {
+      students.push(s);
+      starts.push(i);
+      last = s;
+    }
+  }
+  starts.push(n);
+  return { students: Float64Array.from(students), starts: Uint32Array.from(starts), lessons, times };
+}
+
 /**
  * Distinct pairs, each with its earliest time. Fast path: the pairs that pack (pair-times.ts) kept
  * in a hash with their times, then their keys sorted natively. Ids are any safe integers, so when
@@ -163,7 +185,7 @@ function fromKeys({ keys, times, pack }: SortedKeys): Pairs {
       forEach: (fn) => {
         for (let i = 0; i < keys.length; i++) fn(student(i), lesson(i), times[i]!);
       },
-      columns: () => columnsOf(keys.length, student, lesson, times),
+      columns: () => keyColumns(keys, times, pack),
     },
     student,
     times,

@@ -10,26 +10,27 @@ export const msOf = (iso: string): number => Date.parse(iso);
 
 const pad2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const pad3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-/** The last day printed, and its `YYYY-MM-DDT`: consecutive times (a rebuild's students) mostly share a few days. */
-let lastDay = NaN;
-let lastPrefix = '';
+/** The `YYYY-MM-DDT` of the days printed lately: a history's times fall on a few hundred days. */
+const dayPrefixes = new Map<number, string>();
+const MAX_DAYS = 4_096;
 
 /**
- * The `created_at` text of `ms`: toISOString's, with the date part of the last day kept (a
- * rebuild prints 100,000s of these; a Date and its toISOString each cost more than the rest).
+ * The `created_at` text of `ms`: toISOString's, with each day's date part kept (a rebuild prints
+ * 100,000s of these; a Date and its toISOString each cost more than the rest).
  */
 export function isoOf(ms: number): string {
   // Whole milliseconds within ±8.64e15 (what a Date holds) only; anything else as Date prints it (or throws).
   if (!Number.isInteger(ms) || Math.abs(ms) > 8.64e15) return new Date(ms).toISOString();
   const day = Math.floor(ms / DAY_MS);
   const inDay = ms - day * DAY_MS;
-  if (day !== lastDay) {
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size >= MAX_DAYS) dayPrefixes.clear();
     const text = new Date(day * DAY_MS).toISOString();
-    lastPrefix = text.slice(0, text.indexOf('T') + 1);
-    lastDay = day;
+    dayPrefixes.set(day, (prefix = text.slice(0, text.indexOf('T') + 1)));
   }
   const s = Math.floor(inDay / 1000);
-  return `${lastPrefix}${pad2[Math.floor(s / 3600)]}:${pad2[Math.floor(s / 60) % 60]}:${pad2[s % 60]}.${pad3[inDay % 1000]}Z`;
+  return `${prefix}${pad2[Math.floor(s / 3600)]}:${pad2[Math.floor(s / 60) % 60]}:${pad2[s % 60]}.${pad3[inDay % 1000]}Z`;
 }
 
 /**

@@ -1,6 +1,6 @@
 // computeWarehouse straight from CONTRACTS §3-§4, on hand-made cases.
 import test from 'ava';
-import { computeWarehouse } from '../../src/domain/aggregate.ts';
+import { computeWarehouse, type CompletionSet } from '../../src/domain/aggregate.ts';
 import type { Batch, Student } from '../../src/domain/records.ts';
 import { BASE_MS, iso, triples } from '../triples.ts';
 
@@ -23,6 +23,18 @@ const triplesOf = (c: { forEach(fn: (s: number, l: number, ms: number) => void):
 
 /** BASE_MS plus `m` minutes. */
 const at = (m: number) => BASE_MS + m * 60_000;
+
+/** The pairs as the writer's bulk path reads them (columns(), a run per student), as triples. */
+const columnTriples = (c: CompletionSet): [number, number, number][] => {
+  const { students, starts, lessons, times } = c.columns();
+  const out: [number, number, number][] = [];
+  for (let k = 0; k < students.length; k++) {
+    if (starts[k]! >= starts[k + 1]! || (k > 0 && students[k - 1]! >= students[k]!)) throw new Error(`student run ${k} empty or out of order`);
+    for (let i = starts[k]!; i < starts[k + 1]!; i++) out.push([students[k]!, lessons[i]!, times[i]!]);
+  }
+  if (out.length !== c.size) throw new Error(`columns hold ${out.length} pairs, the set ${c.size}`);
+  return out;
+};
 
 test('a lesson completed twice counts once; completed counts distinct lessons', (t) => {
   const w = computeWarehouse({
@@ -114,6 +126,7 @@ test('ids far apart (keys past 2^53) and negative lessons give the same answer',
   t.deepEqual(w.students.map((s) => [s.id, s.completed]), [[1, 2], [big, 3]]);
   t.deepEqual(pairsOf(w.completions), [[1, 2], [1, big], [big, -4], [big, 0], [big, 3]]);
   t.deepEqual(triplesOf(w.completions), [[1, 2, at(4)], [1, big, at(1)], [big, -4, at(2)], [big, 0, at(5)], [big, 3, at(3)]]);
+  t.deepEqual(columnTriples(w.completions), triplesOf(w.completions), 'the columns: the same pairs in the same order');
   t.deepEqual(w.students.map((s) => s.qualified_at), [null, iso(at(5))]);
   t.like(w.batches[0], { student_count: 2, qualified_students: 1 });
 });
@@ -148,5 +161,6 @@ test('sorted packed keys with their times (the parallel scan\'s) give the same a
   t.deepEqual(byKeys.students, byTriples.students);
   t.deepEqual(byKeys.batches, byTriples.batches);
   t.deepEqual(triplesOf(byKeys.completions), triplesOf(byTriples.completions));
+  t.deepEqual(columnTriples(byKeys.completions), triplesOf(byTriples.completions), 'the columns: the same pairs in the same order');
   t.deepEqual(byKeys.students.map((s) => [s.id, s.completed, s.qualified_at]), [[1, 2, null], [3, 3, iso(at(9))]]);
 });

@@ -6,13 +6,12 @@
 import { availableParallelism } from 'node:os';
 import { closeSync, fstatSync } from 'node:fs';
 import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 import type { LogOffset } from '../../domain/offsets.ts';
 import type { Rejected } from '../../domain/records.ts';
 import { SourceError } from '../../sources/errors.ts';
 import { headMatches, listLog, openLogFile, readHead, sameFile, toOffset, type LogFile, type OpenFile } from '../../sources/log/files.ts';
 import type { ScanResult, ScanTask } from './task.ts';
+import { poolOf } from './pool.ts';
 
 /** Bytes per range: enough ranges to keep every thread busy to the end, few enough to merge cheaply. */
 const RANGE_BYTES = 32 << 20;
@@ -45,9 +44,6 @@ export interface ScanOptions {
   progress?: (p: { bytes: number; total: number; runs: number }) => void;
 }
 
-const BUILT = import.meta.url.endsWith('.js');
-const WORKER = fileURLToPath(new URL(BUILT ? './worker.js' : './worker-entry.mjs', import.meta.url));
-
 /**
  * Reads the whole log in parallel. Throws a SourceError naming the log when there is nothing to
  * read. The files are opened (and their identity checked) before any is read, so a rotation
@@ -74,27 +70,6 @@ export async function scanLog(path: string, o: ScanOptions = {}): Promise<Scanne
   } finally {
     for (const f of files) closeSync(f.fd);
   }
-}
-
-/**
- * The pool of `threads` threads, made once per process and kept: its threads end after a second
- * idle (nothing keeps the process alive), and a second scan (verify after rebuild, a test's
- * next case) does not start threads again.
- */
-const pools = new Map<number, Piscina<ScanTask, ScanResult>>();
-function poolOf(threads: number): Piscina<ScanTask, ScanResult> {
-  let pool = pools.get(threads);
-  // Tasks queued in each thread ahead: the main thread reads the students and the API meanwhile,
-  // and a thread must not wait for it to be handed its next range.
-  if (pool === undefined) pools.set(threads, (pool = new Piscina({ filename: WORKER, minThreads: 0, maxThreads: threads, idleTimeout: 1_000, concurrentTasksPerWorker: 4 })));
-  return pool;
-}
-
-/** Ends the pools' threads now (a command that is done need not wait for their idle second). */
-export async function closeScanPools(): Promise<void> {
-  const all = [...pools.values()];
-  pools.clear();
-  await Promise.all(all.map((p) => p.destroy()));
 }
 
 /** Every file of the log, open; a file renamed between listing and opening: list again. */
