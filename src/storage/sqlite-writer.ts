@@ -12,9 +12,15 @@ export class SqliteWriter implements WarehouseWriter {
     this.shown = w.path;
   }
 
-  /** Opens (creating when absent) the warehouse file, with its checkpoints on a thread of their own. */
+  /** Opens (creating when absent) the warehouse file, its completion set loaded, with its checkpoints on a thread of their own. */
   static open(path: string, opts: OpenOptions, onEvent: (event: string, fields: Record<string, unknown>) => void): SqliteWriter {
     const w = Warehouse.open(path, opts);
+    try {
+      w.preload();
+    } catch (err) {
+      void w.close();
+      throw err;
+    }
     w.startCheckpointer(50, onEvent);
     return new SqliteWriter(w);
   }

@@ -290,6 +290,16 @@ export class Warehouse {
     this.checkpoints ??= new Checkpoints(this.db, this.path, intervalMs, onEvent);
   }
 
+  /**
+   * Loads the completion set now rather than at the first completion: a writer starting (the
+   * Aggregator, before it reports ready) takes the seconds a large warehouse needs then, when no
+   * heartbeat is due yet, instead of inside its first message, where an event loop busy that long
+   * passes for a stalled one and is restarted.
+   */
+  preload(): void {
+    this.guard(() => this.completions());
+  }
+
   private completions(): CompletionIndex {
     if (this.index !== null) return this.index;
     const n = this.st.countCompletions.pluck().get() as number;
