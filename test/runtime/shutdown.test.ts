@@ -11,7 +11,7 @@ import { FAST, captureLogger, fixture, readLines, runScript, startSupervisor, te
 function started(run: ScriptRun, n: number, sock?: string): Promise<unknown> {
   return waitFor(
     () => run.logs().filter((l) => l.event === 'actor.start').length >= n && (sock === undefined || fs.existsSync(sock)),
-    { timeoutMs: 20_000, what: `${n} actors started${sock ? ' and the control socket listening' : ''}` },
+    { timeoutMs: 90_000, what: `${n} actors started${sock ? ' and the control socket listening' : ''}` },
   );
 }
 
