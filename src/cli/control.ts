@@ -46,6 +46,21 @@ export async function pipelinesOf(command: string, warehouse: string, pipeline: 
   return found;
 }
 
+/**
+ * Refuses (exit 2) when a supervisor answers on the control socket of the warehouse (of its
+ * pipeline `pipeline`, for a PostgreSQL warehouse several share): two writers would interleave.
+ * Pipelines of other machines are refused by the PostgreSQL writer itself.
+ */
+export async function refuseIfRunning(command: string, warehouse: string, pipeline?: string): Promise<void> {
+  const socket = controlSocketPath(warehouse, pipeline);
+  // A URL's sockets are in this user's runtime directory: it must be this user's alone.
+  if (isPostgresUrl(warehouse)) privateDir(command, dirname(socket));
+  if (await supervisorAnswers(socket)) {
+    const which = pipeline === undefined || !isPostgresUrl(warehouse) ? '' : ` as pipeline ${pipeline}`;
+    throw new UsageError(`${command}: a batchboard supervisor is already running on warehouse ${withoutCredentials(warehouse)}${which} (control socket ${socket}); stop it first`);
+  }
+}
+
 /** A runtime directory of sockets, refused (exit 2) when another user could have put them there. */
 export function privateDir(command: string, dir: string): string {
   try {

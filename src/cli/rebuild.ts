@@ -4,7 +4,7 @@ import { rebuild } from '../batch/rebuild.ts';
 import { withoutCredentials } from '../domain/identity.ts';
 import { parseFlags } from './flags.ts';
 import { minLessonsFor, SOURCE_FLAGS, sourceFlags, sourceFlagsHelp } from './source-flags.ts';
-import { refuseIfRunning } from './supervise.ts';
+import { refuseIfRunning } from './control.ts';
 import { historyProgress } from './progress.ts';
 import { closeScanPools } from '../batch/scan/pool.ts';
 
