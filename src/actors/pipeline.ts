@@ -49,7 +49,10 @@ export function pipelineChildren(c: PipelineConfig): ChildSpec[] {
     // SIGINT/SIGTERM must end within 5 s (CONTRACTS §5): actors stop one after another, last
     // first, so the budgets add up to 4 s at worst; each normally stops in milliseconds. The
     // Aggregator's graceful stop commits what it holds; the mailbox it drains first is bounded.
-    { name: ACTORS.aggregator, module: actor('aggregator.ts'), args: aggregator, mailboxCapacity: 8, shutdownMs: 2200 },
+    // Its start loads the warehouse's completion set (Warehouse.preload): about a second per
+    // 1,000,000 completions here, so the 20,000,000 the writer is sized for take longer than the
+    // runtime's default 10 s, and a loaded machine several times that.
+    { name: ACTORS.aggregator, module: actor('aggregator.ts'), args: aggregator, mailboxCapacity: 8, shutdownMs: 2200, startTimeoutMs: 600_000 },
     { name: ACTORS.batches, module: actor('batch-fetcher.ts'), args: fetcher, group: 'sources', shutdownMs: 600 },
     { name: ACTORS.students, module: actor('student-watcher.ts'), args: watcher, group: 'sources', shutdownMs: 600 },
     { name: ACTORS.test_runs, module: actor('log-tailer.ts'), args: tailer, group: 'sources', shutdownMs: 600 },

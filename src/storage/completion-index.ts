@@ -70,8 +70,24 @@ export class CompletionIndex {
 
   /** Adds a completing run of `student` on `lesson` at `ms`. */
   add(student: number, lesson: number, ms: number): IndexAdded {
-    const isNew = packs(student, lesson) ? this.addKey(student * PACK + lesson) : this.addOdd(`${student},${lesson}`);
-    return this.place(student, lesson, ms, isNew);
+    const isNew = this.addPair(student, lesson);
+    return this.place(this.rowFor(student), lesson, ms, isNew);
+  }
+
+  /**
+   * Adds a stored list of one student's lessons, with their times (null: none kept, Infinity): the
+   * same as `add` for each, with the student's row found once (the writer loads its set this way).
+   */
+  addList(student: number, lessons: Float64Array, times: Float64Array | null): void {
+    const row = this.rowFor(student);
+    for (let i = 0; i < lessons.length; i++) {
+      const lesson = lessons[i]!;
+      this.place(row, lesson, times === null ? Infinity : times[i]!, this.addPair(student, lesson));
+    }
+  }
+
+  private addPair(student: number, lesson: number): boolean {
+    return packs(student, lesson) ? this.addKey(student * PACK + lesson) : this.addOdd(`${student},${lesson}`);
   }
 
   has(student: number, lesson: number): boolean {
@@ -116,13 +132,7 @@ export class CompletionIndex {
    * pushed out, so nothing it hides could come back). While a student has fewer than `min`
    * lessons, all of them are there.
    */
-  private place(student: number, lesson: number, ms: number, isNew: boolean): IndexAdded {
-    let row = this.rowOf.get(student);
-    if (row === undefined) {
-      row = this.rowOf.size;
-      this.rowOf.set(student, row);
-      if (row === this.counts.length) this.growRows();
-    }
+  private place(row: number, lesson: number, ms: number, isNew: boolean): IndexAdded {
     const had = this.counts[row]!;
     if (isNew) this.counts[row] = had + 1;
     const k = this.min;
@@ -156,6 +166,17 @@ export class CompletionIndex {
     tops[base + 2 * at] = ms;
     tops[base + 2 * at + 1] = lesson;
     return isNew ? NEW : EARLIER;
+  }
+
+  /** The student's row in `counts` and `tops`, made on its first lesson. */
+  private rowFor(student: number): number {
+    let row = this.rowOf.get(student);
+    if (row === undefined) {
+      row = this.rowOf.size;
+      this.rowOf.set(student, row);
+      if (row === this.counts.length) this.growRows();
+    }
+    return row;
   }
 
   private growRows(): void {

@@ -307,9 +307,7 @@ export class Warehouse {
     // Pairs stored before event times were kept (schema versions 1 and 2) have no time: Infinity.
     for (const [student, lesson] of this.st.allPairs.raw().iterate() as IterableIterator<[number, number]>) index.add(student, lesson, Infinity);
     for (const [student, blob, timeBlob] of this.st.allLists.raw().iterate() as IterableIterator<[number, Buffer, Buffer | null]>) {
-      const lessons = floats(blob);
-      const times = timeBlob === null ? null : floats(timeBlob);
-      for (let i = 0; i < lessons.length; i++) index.add(student, lessons[i]!, times === null ? Infinity : times[i]!);
+      index.addList(student, floats(blob), timeBlob === null ? null : floats(timeBlob));
     }
     const batchOf = new Map<number, number>();
     for (const [id, batch] of this.st.studentBatches.raw().iterate() as IterableIterator<[number, number]>) batchOf.set(id, batch);

@@ -85,3 +85,32 @@ test('qualified_at: null below the minimum, the min-th earliest lesson after, mo
   one.add(2, 2, m(3));
   t.is(one.qualifiedAt(2), m(3));
 });
+
+test('addList (the writer loading its stored lists) ends as add pair by pair: sizes, counts, qualified_at; lists without times count with none', (t) => {
+  const MIN = 3;
+  const one = new CompletionIndex(0, MIN);
+  const bulk = new CompletionIndex(0, MIN);
+  let x = 7;
+  const rand = (n: number) => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0), (x >>> 16) % n);
+  const students = [0, -5, 2 ** 33, Number.MAX_SAFE_INTEGER, ...Array.from({ length: 2_000 }, (_, i) => i + 1)];
+  // Several lists per student (a list row per transaction), repeats and earlier times among them.
+  for (let round = 0; round < 3; round++) {
+    for (const s of students) {
+      const n = rand(8);
+      const lessons = Float64Array.from({ length: n }, () => (rand(20) === 0 ? 2 ** 30 + rand(3) : rand(40)));
+      const times = rand(10) === 0 ? null : Float64Array.from({ length: n }, () => BASE_MS + rand(100_000) * 1000);
+      for (let i = 0; i < n; i++) one.add(s, lessons[i]!, times === null ? Infinity : times[i]!);
+      bulk.addList(s, lessons, times);
+    }
+  }
+  t.is(bulk.size, one.size);
+  t.true(one.size > 10_000);
+  let qualified = 0;
+  for (const s of students) {
+    t.is(bulk.completedBy(s), one.completedBy(s), `student ${s}: lessons`);
+    t.is(bulk.qualifiedAt(s), one.qualifiedAt(s), `student ${s}: qualified_at`);
+    if (one.qualifiedAt(s) !== null) qualified++;
+    for (let l = 0; l < 40; l++) t.is(bulk.has(s, l), one.has(s, l));
+  }
+  t.true(qualified > 1_000, 'most students qualified');
+});
