@@ -7,11 +7,19 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
+/**
+ * Every deadline is this many times the one a test names: a deadline only says when to give up on
+ * a condition that is not coming, and a machine several times slower than usual (CI's has been)
+ * must not fail a test that is merely slow. BB_TEST_PATIENCE sets another factor.
+ */
+export const PATIENCE = Math.max(1, Number(process.env['BB_TEST_PATIENCE'] ?? 3) || 3);
+
 /** Polls `predicate` until it returns a truthy value, which is returned; throws naming `what` on timeout. */
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
-  { timeoutMs = 15_000, what, intervalMs = 15 }: WaitOptions,
+  { timeoutMs: named = 15_000, what, intervalMs = 15 }: WaitOptions,
 ): Promise<NonNullable<T>> {
+  const timeoutMs = named * PATIENCE;
   const start = Date.now();
   let lastError: unknown;
   for (;;) {

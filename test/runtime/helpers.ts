@@ -16,12 +16,12 @@ export function fixture(name: string): string {
 }
 
 /**
- * Quick timings for tests: restarts wait 25 to 400 ms. The heartbeat timeout stays a few seconds
- * so that a loaded machine (2 cores, test files in parallel) does not pass for a stall; the stall
- * tests set their own.
+ * Quick timings for tests: restarts wait 25 to 400 ms. The heartbeat timeout stays 10 s so that a
+ * loaded machine (2 cores, test files in parallel, CI's several times slower) does not pass for a
+ * stall; the stall tests set their own.
  */
 export const FAST = {
-  heartbeat: { intervalMs: 50, timeoutMs: 3000 },
+  heartbeat: { intervalMs: 50, timeoutMs: 10_000 },
   backoff: { initialMs: 50, maxMs: 400, resetAfterMs: 10_000 },
   intensity: { maxRestarts: 50, withinMs: 10_000 },
 } satisfies Partial<SupervisorOptions>;
