@@ -2,8 +2,14 @@
 // transaction as the records that reach it, and every source resumes from the stored one.
 // Offsets are plain data (JSON in the warehouse, structured-cloned in messages).
 
-/** §1: the (created_at, id) of the newest valid batch stored; null before the first. */
-export type BatchCursor = { created_at: string; id: number } | null;
+/**
+ * §1: the (created_at, id) of the newest valid batch stored; null before the first. `rescan_from`:
+ * where the next poll's look-back window is measured from (poller.ts), the created_at of the
+ * cursor acked when the scan that reached this one began, null for a scan that began with nothing
+ * acked; kept so that a restart looks back as far as the next poll would have. A cursor stored
+ * without it (a rebuild's, or before it was kept) is its own.
+ */
+export type BatchCursor = { created_at: string; id: number; rescan_from?: string | null } | null;
 
 /**
  * §2: the highest source id delivered. Rows below it that appear later (back-fills) are found by

@@ -1,7 +1,8 @@
 // A restarted BatchFetcher resumes from the cursor the warehouse stored (the fake Aggregator's state
 // file), not from the beginning and not from memory: its first request asks for the look-back
-// window behind that cursor, and it sends only what lies after it. Restarted in the middle of the
-// history, it still ends exact.
+// window behind where that cursor says (its `rescan_from`: the cursor itself once a scan was read
+// whole since), and it sends only what lies after it. Restarted in the middle of the history, it
+// reads that interrupted scan again from its start, and still ends exact.
 import fs from 'node:fs';
 import test from 'ava';
 import type { Batch } from '../../src/domain/records.ts';
@@ -31,6 +32,9 @@ test('a restart resumes from the stored cursor, re-reading only the look-back wi
   await h.caughtUp(sim);
   t.true(proxy.seen.filter((s) => !s.query.has('after')).length === 1, 'only the very first request started from the beginning');
 
+  // Quiet, the stored cursor says the next window is measured from the cursor itself (a scan read
+  // whole since it was reached): that is where a restart looks back from.
+  await waitFor(() => stored(h).rescan_from === stored(h).created_at, { what: 'the stored cursor to be looked back from itself', timeoutMs: DEADLINE });
   const cursor = stored(h);
   const before = h.messages().length;
   const r = await restart(h, proxy);
@@ -76,9 +80,11 @@ test('restarted in the middle of the history, mid-request, it stops at once and 
   await waitFor(() => JSON.stringify(stored(h)) === JSON.stringify(second), { what: "the second page's cursor stored", timeoutMs: DEADLINE });
   t.true(h.latest().size < sim.ledger.batches.size, 'restarted before the end of the history');
   const cursor = stored(h);
+  t.is(cursor.rescan_from, null, 'stored during the first scan, which began with nothing acked');
   const r = await restart(h, proxy);
   t.like(h.logs.of('actor.stopped', 'BatchFetcher')[0]!.fields, { timedOut: undefined, error: undefined }, 'the hanging request was aborted, the stop was graceful');
-  t.is(r.requests()[0]!.query.get('after'), windowStart(cursor));
+  // A scan cut short is read again whole: a late batch may have appeared behind its pages.
+  t.is(r.requests()[0]!.query.get('after'), null, 'the interrupted scan is read again from its start');
   await h.caughtUp(sim);
   t.is(new Set(h.messages().map((m) => m.session)).size, 2);
 });

@@ -10,6 +10,14 @@
 // Behind the cursor of now, the next window would start past it, and it would never be read. Any
 // batch that appears during scan k is within 60 s of the newest served then, which is at or past
 // the cursor acked when scan k began.
+//
+// A restart (kill -9 too) must look back as far: every cursor handed over carries, as
+// `rescan_from`, the created_at the window of the scan that handed it was measured from (the scan
+// is read again whole if it is cut short), and a scan that ends moves it on to where the next
+// window will be measured from, handing the cursor over once more if it changed. A poller that
+// starts measures its first window from the stored cursor's `rescan_from`. From the cursor alone,
+// a late batch that appeared during the last scan before the restart would be behind the window,
+// and lost.
 import type { Batch, Rejected } from '../../domain/records.ts';
 import type { BatchCursor } from '../../domain/offsets.ts';
 import type { BatchesApi } from './api.ts';
@@ -45,6 +53,10 @@ export class BatchPoller {
   private failedAt: { after?: string; afterId?: number } | null = null;
   /** The acked cursor when the current scan (a poll and the polls that went on after it failed) began. */
   private scanStart: BatchCursor | undefined;
+  /** The created_at the current scan's window is measured from (null: from the start). */
+  private scanFrom: string | null = null;
+  /** The `rescan_from` of the last cursor handed over (at first, the stored one's). */
+  private sentRescan: string | null | undefined;
 
   constructor(private readonly o: PollerOptions) {
     this.floor = o.since === undefined ? null : sinceFloor(o.since);
@@ -62,8 +74,10 @@ export class BatchPoller {
       ({ after, afterId } = this.failedAt);
     } else {
       // A new scan: behind where the previous scan began (see above), then remembered for the next.
-      const anchor = this.scanStart === undefined ? committed : this.scanStart;
+      const anchor = this.scanStart === undefined ? rescanAnchor(committed) : this.scanStart;
+      if (this.scanStart === undefined) this.sentRescan = anchor?.created_at ?? null;
       this.scanStart = committed;
+      this.scanFrom = anchor?.created_at ?? null;
       if (anchor !== null) after = new Date(Date.parse(anchor.created_at) - this.o.lookBackMs).toISOString();
       if (this.floor !== null && (after === undefined || after < this.floor)) after = this.floor;
       if (after !== undefined) {
@@ -86,7 +100,8 @@ export class BatchPoller {
       const rejected = read.rejected.filter((r) => !this.sentRejects.has(r.key));
       reached = maxCursor(reached, read.newest);
       if (fresh.length > 0 || rejected.length > 0 || compareCursor(reached, this.sentCursor) > 0) {
-        await hand(fresh.map((f) => f.batch), rejected, reached);
+        await hand(fresh.map((f) => f.batch), rejected, withRescan(reached, this.scanFrom));
+        this.sentRescan = this.scanFrom;
         this.sentCursor = reached;
         for (const { batch, raw } of fresh) this.sentBatches.set(batch.id, { raw, createdAt: batch.created_at });
         if (this.sentRejects.size + rejected.length > MAX_REJECT_KEYS) this.sentRejects = new Set();
@@ -95,6 +110,13 @@ export class BatchPoller {
       onPage();
       if (!page.hasMore) {
         this.failedAt = null;
+        // Read whole: a restart from here on looks back from where the next scan will.
+        const next = this.scanStart?.created_at ?? null;
+        if (reached !== null && next !== this.sentRescan) {
+          await hand([], [], withRescan(reached, next));
+          this.sentRescan = next;
+          this.sentCursor = reached;
+        }
         return;
       }
       if (read.next === null) throw apiErrors.noCursor(this.o.api.url, page.entries.length);
@@ -115,4 +137,14 @@ export class BatchPoller {
     this.sentCursor = committed;
     this.failedAt = null;
   }
+}
+
+function withRescan(c: BatchCursor, rescanFrom: string | null): BatchCursor {
+  return c === null ? null : { created_at: c.created_at, id: c.id, rescan_from: rescanFrom };
+}
+
+/** Where the first scan of a poller that starts from a stored cursor looks back from (see the top). */
+function rescanAnchor(c: BatchCursor): BatchCursor {
+  if (c === null || c.rescan_from === undefined) return c;
+  return c.rescan_from === null ? null : { created_at: c.rescan_from, id: 0 };
 }
