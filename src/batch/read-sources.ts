@@ -78,7 +78,9 @@ export async function readAndCompute(o: SourcesToRead, minLessons: number, progr
   return {
     computed,
     rejected: [...fetched.rejected, ...students.rejected, ...log.rejected],
-    offsets: { batches: fetched.cursor, students: { hwm: students.hwm }, test_runs: log.offsets[0]!.offset },
+    // The batches were read in one scan from the start, during which a late batch may have appeared
+    // behind its pages: the first poll after it reads them again from the start (poller.ts).
+    offsets: { batches: fetched.cursor === null ? null : { ...fetched.cursor, rescan_from: null }, students: { hwm: students.hwm }, test_runs: log.offsets[0]!.offset },
     logOffsets: log.offsets,
     runs: log.runs,
     bytes: log.bytes,
