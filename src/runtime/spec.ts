@@ -16,7 +16,7 @@ export interface ChildSpec {
   shutdownMs?: number;
   /** Mailbox bound, in messages. Default 1024. */
   mailboxCapacity?: number;
-  /** How long the actor may take to load and become ready. Default 10000 ms. */
+  /** How long the actor may take to load and become ready. Default 30000 ms (a loaded machine starts threads slowly). */
   startTimeoutMs?: number;
   /** Structured-cloned into the actor as ctx.args. */
   args?: unknown;
@@ -57,7 +57,7 @@ export const DEFAULTS = {
   restart: 'permanent' as RestartType,
   shutdownMs: 5000,
   mailboxCapacity: 1024,
-  startTimeoutMs: 10_000,
+  startTimeoutMs: 30_000,
   strategy: 'one_for_one' as Strategy,
   intensity: { maxRestarts: 5, withinMs: 10_000 },
   backoff: { initialMs: 100, maxMs: 10_000, resetAfterMs: 30_000 },
