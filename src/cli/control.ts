@@ -1,5 +1,6 @@
 // Asking the running supervisor(s) of a warehouse, through the control socket(s): `status` and
-// `restart` find them from --warehouse alone (CONTRACTS §5). A SQLite warehouse has one pipeline,
+// `restart` find them from --warehouse alone (CONTRACTS §5), and every command that writes a
+// warehouse first makes sure none answers (refuseIfRunning). A SQLite warehouse has one pipeline,
 // its socket beside the file; a PostgreSQL warehouse may have several on this machine, one socket
 // each in this user's runtime directory, told apart by --pipeline NAME.
 import { readdirSync } from 'node:fs';
