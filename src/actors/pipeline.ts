@@ -51,7 +51,7 @@ export function pipelineChildren(c: PipelineConfig): ChildSpec[] {
     // Aggregator's graceful stop commits what it holds; the mailbox it drains first is bounded.
     // Its start loads the warehouse's completion set (Warehouse.preload): about a second per
     // 1,000,000 completions here, so the 20,000,000 the writer is sized for take longer than the
-    // runtime's default 10 s, and a loaded machine several times that.
+    // runtime's default start timeout (30 s) on a loaded machine.
     { name: ACTORS.aggregator, module: actor('aggregator.ts'), args: aggregator, mailboxCapacity: 8, shutdownMs: 2200, startTimeoutMs: 600_000 },
     { name: ACTORS.batches, module: actor('batch-fetcher.ts'), args: fetcher, group: 'sources', shutdownMs: 600 },
     { name: ACTORS.students, module: actor('student-watcher.ts'), args: watcher, group: 'sources', shutdownMs: 600 },
