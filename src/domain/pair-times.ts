@@ -131,26 +131,36 @@ export class PairTimes {
    */
   private sortByStudent(keys: Float64Array, times: Float64Array): boolean {
     const n = this.count;
+    if (n === 0) return true;
+    // The pairs out of the table first, in one pass (the table is several times their size and
+    // read at random: each pass over it would miss the cache once a pair), and the range of their
+    // students with them.
     const slots = this.keys;
+    const gotKeys = new Float64Array(n);
+    const gotTimes = new Float64Array(n);
+    const student = new Float64Array(n);
     let lo = Infinity;
     let hi = -Infinity;
     for (let j = 0; j < n; j++) {
-      const s = Math.floor(slots[this.used[j]!]! / PACK);
+      const slot = this.used[j]!;
+      const key = slots[slot]!;
+      const s = Math.floor(key / PACK);
+      gotKeys[j] = key;
+      gotTimes[j] = this.times[slot]!;
+      student[j] = s;
       if (s < lo) lo = s;
       if (s > hi) hi = s;
     }
     // A count per student of the range: worth it only when the range is not much wider than the
     // pairs (a LogTailer's read of a few hundred pairs over 100,000 students is sorted instead).
-    if (n === 0 || hi - lo > 4 * n + 64) return n === 0;
+    if (hi - lo > 4 * n + 64) return false;
     const at = new Uint32Array(hi - lo + 2);
-    for (let j = 0; j < n; j++) at[Math.floor(slots[this.used[j]!]! / PACK) - lo + 1]!++;
+    for (let j = 0; j < n; j++) at[student[j]! - lo + 1]!++;
     for (let s = 1; s < at.length; s++) at[s]! += at[s - 1]!;
     for (let j = 0; j < n; j++) {
-      const slot = this.used[j]!;
-      const key = slots[slot]!;
-      const i = at[Math.floor(key / PACK) - lo]!++;
-      keys[i] = key;
-      times[i] = this.times[slot]!;
+      const i = at[student[j]! - lo]!++;
+      keys[i] = gotKeys[j]!;
+      times[i] = gotTimes[j]!;
     }
     // Now at[s] is where student lo + s ends: each student's pairs, in insertion order, sorted in place.
     for (let s = 0, from = 0; s < at.length - 1; s++) {

@@ -57,7 +57,7 @@ const NL = 0x0a;
 let rangeReader: LineReader | null = null;
 
 export async function scanTask(t: ScanTask): Promise<ScanResult> {
-  const reader = t.gz ? new LineReader(READ) : (rangeReader ??= new LineReader(READ));
+  const reader = t.gz ? new LineReader(READ) : (rangeReader ??= new LineReader(READ, 120_000));
   const read = t.gz ? (await scanGz(t, reader), true) : scanRange(t, reader);
   const { keys, times, odd } = reader.pairs.takeSorted();
   const { runs, rejected } = reader.take();

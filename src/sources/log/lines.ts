@@ -72,14 +72,19 @@ export class LineReader {
   /** Position of the next byte to read (pos + the partial line carried). */
   readPos = 0;
   runs = 0;
-  readonly pairs = new PairTimes();
+  readonly pairs: PairTimes;
   rejected: Rejected[] = [];
   private readonly buf: Buffer;
   private carry = 0;
   private long: LongLine | null = null;
   private id: FileIdentity = { dev: 0, ino: 0 };
 
-  constructor(private readonly maxRead: number) {
+  /** `pairs`: the completions it is expected to hold between two takes (its table is made that big at once). */
+  constructor(
+    private readonly maxRead: number,
+    pairs = 0,
+  ) {
+    this.pairs = new PairTimes(pairs);
     // Room for the longest partial line kept as bytes plus a whole read after it.
     this.buf = Buffer.allocUnsafe(maxRead + CARRY_MAX + 1);
   }

@@ -201,6 +201,70 @@ export function parseCanonical(b: Uint8Array, start: number, end: number): numbe
     view = new DataView(b.buffer, b.byteOffset, b.byteLength);
     viewed = b;
   }
+  const nl = exactlySpaced(b, start, end);
+  return nl >= 0 ? nl : anySpacing(b, start, end);
+}
+
+// The line exactly as the simulator and Python's json.dumps print it, one space after each `:` and
+// `,` and none elsewhere, tried first: each separator-and-key is a fixed run of bytes compared as a
+// few 32-bit words (overlapping at the end of a run whose length is no multiple of 4), with no
+// call per token. Anything else (compact JSON, other spacing, a \r, a long line) is left to
+// anySpacing, which accepts these lines too (test/actors/log-tailer-fast-parse.test.ts holds the
+// two to the same answer). Measured with bench/splitter.ts (1,000,000 simulator lines, 1% of them
+// variants, one core, alternating runs): 1,240,000-1,550,000 lines/s before, 1,850,000-2,250,000
+// with it; a 217 MiB simulator file parsed alone, 460 MB/s before, 910 MB/s with it.
+const word32 = (s: string, at: number): number =>
+  (s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16) | (s.charCodeAt(at + 3) << 24)) >>> 0;
+/** A literal as the words at 0, 4, ... and one more ending at its last byte. */
+const words = (s: string): number[] => [...Array.from({ length: s.length >> 2 }, (_, k) => word32(s, 4 * k)), word32(s, s.length - 4)];
+const [H0, H1] = words('{"id": "');
+const [S0, S1, S2, S3] = words(', "student_id": ');
+const [L0, L1, L2, L3] = words(', "lesson_id": ');
+const [P0, P1, P2, P3, P4] = words(', "passing_count": ');
+const [F0, F1, F2, F3, F4] = words(', "failure_count": ');
+const [C0, C1, C2, C3, C4] = words(', "created_at": "');
+/** The shortest such line: a one-byte id and one-digit numbers, through its \n. */
+const SHORTEST = 8 + 2 + 16 + 1 + 15 + 1 + 19 + 1 + 19 + 1 + 17 + 24 + 3;
+
+function exactlySpaced(b: Uint8Array, start: number, end: number): number {
+  const v = view;
+  if (start + SHORTEST > end || v.getUint32(start, true) !== H0! || v.getUint32(start + 4, true) !== H1!) return -1;
+  let i = start + 8;
+  for (; i < end; i++) {
+    const c = b[i]!;
+    if (c === QUOTE) break;
+    if (c < 0x20 || c > 0x7e || c === BACKSLASH) return -1;
+  }
+  // What follows the id's closing quote is at least the shortest line's rest.
+  if (i === start + 8 || i + SHORTEST - 9 > end) return -1;
+  i++;
+  if (v.getUint32(i, true) !== S0! || v.getUint32(i + 4, true) !== S1! || v.getUint32(i + 8, true) !== S2! || v.getUint32(i + 12, true) !== S3!) return -1;
+  if ((i = int(b, i + 16, end)) < 0) return -1;
+  const student = num;
+  if (i + 15 > end || v.getUint32(i, true) !== L0! || v.getUint32(i + 4, true) !== L1! || v.getUint32(i + 8, true) !== L2! || v.getUint32(i + 11, true) !== L3!) return -1;
+  if ((i = int(b, i + 15, end)) < 0) return -1;
+  const lesson = num;
+  if (i + 19 > end || v.getUint32(i, true) !== P0! || v.getUint32(i + 4, true) !== P1! || v.getUint32(i + 8, true) !== P2! || v.getUint32(i + 12, true) !== P3! || v.getUint32(i + 15, true) !== P4!) return -1;
+  if ((i = int(b, i + 19, end)) < 0) return -1;
+  const passing = num;
+  if (i + 19 > end || v.getUint32(i, true) !== F0! || v.getUint32(i + 4, true) !== F1! || v.getUint32(i + 8, true) !== F2! || v.getUint32(i + 12, true) !== F3! || v.getUint32(i + 15, true) !== F4!) return -1;
+  if ((i = int(b, i + 19, end)) < 0) return -1;
+  const failure = num;
+  // The separator, the timestamp's 24 bytes, then `"}` and the \n.
+  if (i + 17 + 27 > end || v.getUint32(i, true) !== C0! || v.getUint32(i + 4, true) !== C1! || v.getUint32(i + 8, true) !== C2! || v.getUint32(i + 12, true) !== C3! || v.getUint32(i + 13, true) !== C4!) return -1;
+  i += 17;
+  if (b[i + 24] !== QUOTE || b[i + 25] !== CLOSE || b[i + 26] !== NL || !timestamp(b, i)) return -1;
+  if (i + 26 - start > MAX_LINE_BYTES) return -1;
+  parsed.student = student;
+  parsed.lesson = lesson;
+  parsed.passing = passing;
+  parsed.failure = failure;
+  parsed.ms = stampMs;
+  return i + 26;
+}
+
+/** The canonical keys in their order with any JSON spacing between tokens. */
+function anySpacing(b: Uint8Array, start: number, end: number): number {
   let i = b[start] === OPEN ? ws(b, start + 1, end) : ch(b, start, end, OPEN);
   if (i < 0 || (i = field(b, i, end, SEGMENTS.id, ID, true)) < 0 || b[i] !== QUOTE) return -1;
   // The id: printable ASCII without quote or backslash, so that its JSON value is its bytes.
