@@ -213,7 +213,7 @@ export class PairTimes {
 }
 
 /** keys[from, to) ascending, times moved with them: insertion for the few lessons a student has, else by an index sort. */
-function sortRun(keys: Float64Array, times: Float64Array, from: number, to: number): void {
+export function sortRun(keys: Float64Array, times: Float64Array, from: number, to: number): void {
   if (to - from <= 32) {
     for (let i = from + 1; i < to; i++) {
       const k = keys[i]!;

@@ -10,6 +10,7 @@ import { readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Rejected } from '../../domain/records.ts';
 import { LineReader } from '../../sources/log/lines.ts';
+import { PairRuns } from '../../domain/pair-runs.ts';
 
 export interface ScanTask {
   /** An open file descriptor of the main thread's: worker threads share it (a rename cannot swap the file). */
@@ -47,6 +48,8 @@ export interface ScanResult {
 }
 
 const READ = 1 << 20;
+/** Completing runs a range of 32 MiB holds, about (a third of its 240,000 lines): room for them at once. */
+const RANGE_PAIRS = 100_000;
 const NL = 0x0a;
 
 /**
@@ -57,7 +60,7 @@ const NL = 0x0a;
 let rangeReader: LineReader | null = null;
 
 export async function scanTask(t: ScanTask): Promise<ScanResult> {
-  const reader = t.gz ? new LineReader(READ) : (rangeReader ??= new LineReader(READ, 120_000));
+  const reader = t.gz ? new LineReader(READ, new PairRuns(RANGE_PAIRS)) : (rangeReader ??= new LineReader(READ, new PairRuns(RANGE_PAIRS)));
   const read = t.gz ? (await scanGz(t, reader), true) : scanRange(t, reader);
   const { keys, times, odd } = reader.pairs.takeSorted();
   const { runs, rejected } = reader.take();

@@ -9,7 +9,7 @@ import { completes, cutRaw, MAX_RAW_CHARS, type Rejected } from '../../domain/re
 import { checkLine, MAX_LINE_BYTES } from '../../domain/validate.ts';
 import { lineRejectKey } from '../../domain/keys.ts';
 import { parseCanonical, parsed } from './parse.ts';
-import { PairTimes } from '../../domain/pair-times.ts';
+import { PairTimes, type SortedTimes } from '../../domain/pair-times.ts';
 import { msOf } from '../../domain/event-time.ts';
 
 const NL = 0x0a;
@@ -48,6 +48,14 @@ class LongLine {
   }
 }
 
+/** Completions as a reader gathers them: each (student, lesson) once with its earliest time, taken sorted (PairTimes, PairRuns). */
+export interface PairSink {
+  add(student: number, lesson: number, ms: number): unknown;
+  readonly size: number;
+  take(): Float64Array;
+  takeSorted(): SortedTimes;
+}
+
 export interface FileIdentity {
   dev: number;
   ino: number;
@@ -72,19 +80,19 @@ export class LineReader {
   /** Position of the next byte to read (pos + the partial line carried). */
   readPos = 0;
   runs = 0;
-  readonly pairs: PairTimes;
+  readonly pairs: PairSink;
   rejected: Rejected[] = [];
   private readonly buf: Buffer;
   private carry = 0;
   private long: LongLine | null = null;
   private id: FileIdentity = { dev: 0, ino: 0 };
 
-  /** `pairs`: the completions it is expected to hold between two takes (its table is made that big at once). */
+  /** `pairs`: where its completions gather (default a PairTimes, which a reader taking small batches again and again wants). */
   constructor(
     private readonly maxRead: number,
-    pairs = 0,
+    pairs: PairSink = new PairTimes(),
   ) {
-    this.pairs = new PairTimes(pairs);
+    this.pairs = pairs;
     // Room for the longest partial line kept as bytes plus a whole read after it.
     this.buf = Buffer.allocUnsafe(maxRead + CARRY_MAX + 1);
   }
