@@ -1,7 +1,12 @@
 // Progress of reading the log's history (rebuild, a cold start): a bar on a terminal (bytes read,
 // runs/s, time left), plain lines on stderr otherwise, every 2 s (a read shorter than that prints
 // none, so that a small rebuild's output stays its one result line).
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
+
+// Loaded only for a terminal: with its dependencies it is a dozen modules (about 20 ms) that a
+// rebuild writing to a pipe or a file would load for nothing, before its threads are handed work.
+const require = createRequire(import.meta.url);
 
 export interface HistoryProgress {
   update(p: { bytes: number; total: number; runs: number }): void;
@@ -11,14 +16,16 @@ export interface HistoryProgress {
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e8 ? 1 : 0)} MB`;
 const PLAIN_EVERY_MS = 2_000;
 
-export function historyProgress(command: string, out: NodeJS.WriteStream = process.stderr): HistoryProgress {
-  const started = performance.now();
+/** `now`: the clock, in ms (a test's own). */
+export function historyProgress(command: string, out: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, now: () => number = () => performance.now()): HistoryProgress {
+  const started = now();
   const rates = (p: { bytes: number; total: number; runs: number }) => {
-    const s = (performance.now() - started) / 1000;
+    const s = (now() - started) / 1000;
     const left = p.bytes > 0 ? ((p.total - p.bytes) * s) / p.bytes : NaN;
     return { runsPerS: s > 0 ? Math.round(p.runs / s) : 0, left: Number.isFinite(left) ? Math.ceil(left) : '?' };
   };
   if (out.isTTY) {
+    const cliProgress = require('cli-progress') as typeof cliProgressModule;
     const bar = new cliProgress.SingleBar(
       {
         stream: out,
@@ -46,10 +53,10 @@ export function historyProgress(command: string, out: NodeJS.WriteStream = proce
   let printed = false;
   return {
     update(p) {
-      const now = performance.now();
+      const at = now();
       const done = p.bytes >= p.total;
-      if (done ? !printed : now - last < PLAIN_EVERY_MS) return;
-      last = now;
+      if (done ? !printed : at - last < PLAIN_EVERY_MS) return;
+      last = at;
       printed = true;
       const r = rates(p);
       const pct = p.total > 0 ? Math.floor((100 * p.bytes) / p.total) : 100;
