@@ -1,7 +1,8 @@
 // Completions with their event time: each (student, lesson) pair once, with the earliest
 // `created_at` (ms) among its completing runs (CONTRACTS §4: what `qualified_at` is drawn from).
-// Pure: no I/O. Used where completions are gathered (a read of the log, a task of the parallel
-// scan) before they reach the writer.
+// Pure: no I/O. Used where completions are gathered (the LogTailer's reads of the log, the whole
+// log read on one thread, computeWarehouse) before they reach the writer; a task of the parallel
+// scan gathers them in PairRuns (pair-runs.ts), the same answer made another way.
 //
 // Open addressing with linear probing over two Float64Arrays, the packed key student * PACK +
 // lesson (exact for 0 <= student < 2^32, 0 <= lesson < 2^21) and its time; a pair outside those
@@ -127,7 +128,8 @@ export class PairTimes {
    * number (a range of the parallel scan, a large read of the log): counted per student, placed,
    * then each student's few lessons put in order in place; times move with their keys. Measured at
    * 10,000,000 runs, a native sort of the keys and a lookup of each one's time after it was 11% of
-   * the scan's threads' time. False (nothing written) when the range is too wide.
+   * the scan's threads' time (which now use PairRuns). False (nothing written) when the range is
+   * too wide.
    */
   private sortByStudent(keys: Float64Array, times: Float64Array): boolean {
     const n = this.count;
