@@ -142,7 +142,7 @@ function rewriteSpecifiers(code, imports, name) {
     const target = relative(dirname(name), VENDORED[pkg]).split('\\').join('/');
     return `${lead}"${target.startsWith('.') ? target : `./${target}`}"`;
   });
-  const expectedVendored = imports.map((i) => i.path).filter((p) => p in VENDORED);
+  const expectedVendored = imports.map((i) => i.path).filter((p) => Object.hasOwn(VENDORED, p));
   if (vendored.sort().join('\n') !== expectedVendored.sort().join('\n')) {
     throw new BuildError(`dist/${name}: pointed [${vendored.join(', ')}] at their bundles but esbuild found [${expectedVendored.join(', ')}]`);
   }

@@ -10,8 +10,12 @@ export const SRC = join(ROOT, 'src');
 export const DIST = join(ROOT, 'dist');
 export const STAMP = 'build-stamp.json';
 
-/** Besides src/, what the output depends on: the build itself, the compiler options esbuild reads, and the version of each package bundled into it. */
-const RECIPE = ['bin/build.mjs', 'bin/dist-stamp.mjs', 'tsconfig.json', 'node_modules/got/package.json'];
+/**
+ * Besides src/, what the output depends on: the build itself, the compiler options esbuild reads,
+ * and the packages installed (got and its dependencies are bundled into dist/vendor/): npm rewrites
+ * node_modules/.package-lock.json at every install that changes node_modules.
+ */
+const RECIPE = ['bin/build.mjs', 'bin/dist-stamp.mjs', 'tsconfig.json', 'node_modules/.package-lock.json'];
 
 /** Editor droppings (.x.swp, x~, .#x) are neither built nor reasons to rebuild. */
 export const ignored = (name) => name.startsWith('.') || name.endsWith('~');

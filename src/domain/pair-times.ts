@@ -112,28 +112,6 @@ export class PairTimes {
     const n = this.count;
     const keys = new Float64Array(n);
     const times = new Float64Array(n);
-    if (!this.sortByStudent(keys, times)) {
-      const slots = this.keys;
-      for (let j = 0; j < n; j++) keys[j] = slots[this.used[j]!]!;
-      keys.sort();
-      for (let i = 0; i < n; i++) times[i] = this.timeOfKey(keys[i]!);
-    }
-    const odd = [...(this.odd?.values() ?? [])].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    this.clear();
-    return { keys, times, odd };
-  }
-
-  /**
-   * The pairs into keys and times, ascending, when their students span a range small beside their
-   * number (a range of the parallel scan, a large read of the log): counted per student, placed,
-   * then each student's few lessons put in order in place; times move with their keys. Measured at
-   * 10,000,000 runs, a native sort of the keys and a lookup of each one's time after it was 11% of
-   * the scan's threads' time (which now use PairRuns). False (nothing written) when the range is
-   * too wide.
-   */
-  private sortByStudent(keys: Float64Array, times: Float64Array): boolean {
-    const n = this.count;
-    if (n === 0) return true;
     // The pairs out of the table first, in one pass (the table is several times their size and
     // read at random: each pass over it would miss the cache once a pair), and the range of their
     // students with them.
@@ -155,22 +133,15 @@ export class PairTimes {
     }
     // A count per student of the range: worth it only when the range is not much wider than the
     // pairs (a LogTailer's read of a few hundred pairs over 100,000 students is sorted instead).
-    if (hi - lo > 4 * n + 64) return false;
-    const at = new Uint32Array(hi - lo + 2);
-    for (let j = 0; j < n; j++) at[student[j]! - lo + 1]!++;
-    for (let s = 1; s < at.length; s++) at[s]! += at[s - 1]!;
-    for (let j = 0; j < n; j++) {
-      const i = at[student[j]! - lo]!++;
-      keys[i] = gotKeys[j]!;
-      times[i] = gotTimes[j]!;
+    if (n > 0 && hi - lo <= 4 * n + 64) placePerStudent(gotKeys, gotTimes, student, lo, hi, keys, times);
+    else {
+      keys.set(gotKeys);
+      keys.sort();
+      for (let i = 0; i < n; i++) times[i] = this.timeOfKey(keys[i]!);
     }
-    // Now at[s] is where student lo + s ends: each student's pairs, in insertion order, sorted in place.
-    for (let s = 0, from = 0; s < at.length - 1; s++) {
-      const to = at[s]!;
-      if (to - from > 1) sortRun(keys, times, from, to);
-      from = to;
-    }
-    return true;
+    const odd = [...(this.odd?.values() ?? [])].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    this.clear();
+    return { keys, times, odd };
   }
 
   /** Every pair as [student, lesson, ms, ...], ascending; empties the set. */
@@ -211,6 +182,31 @@ export class PairTimes {
     this.keys = keys;
     this.times = times;
     this.used = used;
+  }
+}
+
+/**
+ * Pairs (gathered in any order, `student` each one's) into keys and times, ascending, their
+ * students spanning [lo, hi], a range small beside their number (a large read of the log): counted
+ * per student, placed, then each student's few lessons put in order in place; times move with
+ * their keys. Measured at 10,000,000 runs, a native sort of the keys and a lookup of each one's
+ * time after it was 11% of the scan's threads' time (which now use PairRuns).
+ */
+function placePerStudent(gotKeys: Float64Array, gotTimes: Float64Array, student: Float64Array, lo: number, hi: number, keys: Float64Array, times: Float64Array): void {
+  const n = gotKeys.length;
+  const at = new Uint32Array(hi - lo + 2);
+  for (let j = 0; j < n; j++) at[student[j]! - lo + 1]!++;
+  for (let s = 1; s < at.length; s++) at[s]! += at[s - 1]!;
+  for (let j = 0; j < n; j++) {
+    const i = at[student[j]! - lo]!++;
+    keys[i] = gotKeys[j]!;
+    times[i] = gotTimes[j]!;
+  }
+  // Now at[s] is where student lo + s ends: each student's pairs, in insertion order, sorted in place.
+  for (let s = 0, from = 0; s < at.length - 1; s++) {
+    const to = at[s]!;
+    if (to - from > 1) sortRun(keys, times, from, to);
+    from = to;
   }
 }
 

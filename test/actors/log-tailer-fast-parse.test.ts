@@ -3,7 +3,7 @@
 // with the same values: here every one-byte mutation, cut and odd value of canonical lines is put
 // to both.
 import test from 'ava';
-import { parseCanonical, parsed } from '../../src/sources/log/parse.ts';
+import { exactlySpaced, parseCanonical, parsed } from '../../src/sources/log/parse.ts';
 import { checkLine } from '../../src/domain/validate.ts';
 
 const line = (id: string, s: string, l: string, p: string, f: string, ts: string) =>
@@ -43,18 +43,20 @@ const ODD = [
   line('x'.repeat(65_536 - 150), '1', '1', '1', '0', '2024-01-01T00:00:00.000Z'),
 ];
 
-/** What each reader makes of `text` (one line, without its \n). */
-function both(text: string): { fast: number[] | null; slow: number[] | null } {
+/** What each reader makes of `text` (one line, without its \n); `spaced`: the exactly spaced path alone. */
+function both(text: string, spaced = false): { fast: number[] | null; slow: number[] | null } {
   const bytes = Buffer.from(text + '\n');
-  const end = parseCanonical(bytes, 0, bytes.length);
+  const end = (spaced ? exactlySpaced : parseCanonical)(bytes, 0, bytes.length);
   const fast = end >= 0 ? [end, parsed.student, parsed.lesson, parsed.passing, parsed.failure, parsed.ms] : null;
   const r = checkLine(text);
   const slow = r.kind === 'run' ? [bytes.length - 1, r.run.student_id, r.run.lesson_id, r.run.passing_count, r.run.failure_count, Date.parse(r.run.created_at)] : null;
   return { fast, slow };
 }
 
-test('compact and spaced lines take the fast path too', (t) => {
+test('compact and spaced lines take the fast path too; the lines as the simulator prints them, its exactly spaced path', (t) => {
   for (const text of BASE) t.not(both(text).fast, null, text);
+  for (const text of [BASE[0]!, BASE[3]!, BASE[4]!]) t.not(both(text, true).fast, null, `exactly spaced: ${text}`);
+  for (const text of [BASE[1]!, BASE[2]!]) t.is(both(text, true).fast, null, `not exactly spaced: ${text}`);
 });
 
 test('the canonical fast path accepts only what checkLine accepts, with the same values', (t) => {
@@ -70,12 +72,21 @@ test('the canonical fast path accepts only what checkLine accepts, with the same
     texts.push(base + '\r', base + ' ', ' ' + base, base + base);
   }
   let accepted = 0;
+  let spaced = 0;
   for (const text of texts) {
     const { fast, slow } = both(text);
-    if (fast === null) continue;
-    accepted++;
-    t.deepEqual(fast, slow, `the fast path read ${JSON.stringify(text.slice(0, 200))} as checkLine does`);
+    if (fast !== null) {
+      accepted++;
+      t.deepEqual(fast, slow, `the fast path read ${JSON.stringify(text.slice(0, 200))} as checkLine does`);
+    }
+    // The exactly spaced path alone, too: parseCanonical falls back on the other one.
+    const alone = both(text, true).fast;
+    if (alone !== null) {
+      spaced++;
+      t.deepEqual(alone, slow, `the exactly spaced path read ${JSON.stringify(text.slice(0, 200))} as checkLine does`);
+    }
   }
+  t.true(spaced >= 3, 'the exactly spaced path takes the spaced lines');
   t.true(accepted >= BASE.length + 1, 'and it does take the canonical lines');
   for (const text of BASE) t.not(both(text).fast, null, `fast path taken for ${text}`);
   // The line over 64 KiB is for checkLine to reject.
@@ -86,7 +97,10 @@ test('the canonical fast path accepts only what checkLine accepts, with the same
 test('a line cut anywhere by the end of the data is never taken by the fast path', (t) => {
   for (const base of BASE) {
     const bytes = Buffer.from(base + '\n');
-    for (let end = 0; end < bytes.length; end++) t.is(parseCanonical(bytes, 0, end), -1, `${base} cut at ${end}`);
+    for (let end = 0; end < bytes.length; end++) {
+      t.is(parseCanonical(bytes, 0, end), -1, `${base} cut at ${end}`);
+      t.is(exactlySpaced(bytes, 0, end), -1, `${base} cut at ${end}, the exactly spaced path`);
+    }
     t.is(parseCanonical(bytes, 0, bytes.length), bytes.length - 1);
   }
 });

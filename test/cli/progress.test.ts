@@ -1,8 +1,11 @@
 // The progress of reading the history (rebuild, a cold start): a bar on a terminal, plain lines
 // every 2 s otherwise, nothing at all for a read shorter than that.
 import test from 'ava';
+import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
 import { historyProgress } from '../../src/cli/progress.ts';
+
+const loaded = (): boolean => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes('cli-progress'));
 
 function capture(tty: boolean): { out: PassThrough & { isTTY?: boolean; columns?: number }; text: () => string } {
   const out = Object.assign(new PassThrough(), tty ? { isTTY: true, columns: 160 } : {});
@@ -10,6 +13,17 @@ function capture(tty: boolean): { out: PassThrough & { isTTY?: boolean; columns?
   out.on('data', (b: Buffer) => (text += b.toString('utf8')));
   return { out, text: () => text };
 }
+
+// Serial, so that it runs before the terminal's test below loads it.
+test.serial('not a terminal: cli-progress is not even loaded', (t) => {
+  const c = capture(false);
+  const p = historyProgress('rebuild', c.out, () => 0);
+  p.update({ bytes: 1, total: 2, runs: 1 });
+  p.stop();
+  t.false(loaded());
+  historyProgress('rebuild', capture(true).out, () => 0).stop();
+  t.true(loaded(), 'and a terminal loads it');
+});
 
 test('not a terminal: a plain line every 2 s and one at the end, with what was read, runs/s and the time left', (t) => {
   const c = capture(false);
