@@ -6,7 +6,7 @@
 // on a 217 MiB simulator log in 32 MiB ranges, one thread, alternating: 384-560 ms a pass with
 // PairTimes, 262-410 ms with this. Ids that do not pack (rare) are kept beside, as PairTimes keeps
 // them. test/domain/pair-runs.test.ts holds the two to the same answer.
-import { PACK, packs, sortRun, triplesOf, type SortedTimes } from './pair-times.ts';
+import { addOdd, PACK, packs, sortedOdd, sortRun, triplesOf, type SortedTimes } from './pair-times.ts';
 
 export class PairRuns {
   /** Pairs [0, n) as packed keys with their times, in the order added (or sorted and distinct after a compaction). */
@@ -38,10 +38,7 @@ export class PairRuns {
   /** Adds a completing run of `student` on `lesson` at `ms`. */
   add(student: number, lesson: number, ms: number): void {
     if (!packs(student, lesson)) {
-      const k = `${student},${lesson}`;
-      const had = this.odd?.get(k);
-      if (had === undefined) (this.odd ??= new Map()).set(k, [student, lesson, ms]);
-      else if (ms < had[2]) had[2] = ms;
+      addOdd((this.odd ??= new Map()), student, lesson, ms);
       return;
     }
     if (this.n === this.keys.length) this.makeRoom();
@@ -56,7 +53,7 @@ export class PairRuns {
     const d = this.distinct();
     const keys = this.keys.slice(0, d);
     const times = this.times.slice(0, d);
-    const odd = [...(this.odd?.values() ?? [])].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const odd = sortedOdd(this.odd);
     this.n = 0;
     this.lo = Infinity;
     this.hi = -Infinity;

@@ -61,17 +61,7 @@ export class PairTimes {
 
   /** Adds a completing run of `student` on `lesson` at `ms`. */
   add(student: number, lesson: number, ms: number): Added {
-    if (!packs(student, lesson)) {
-      const k = `${student},${lesson}`;
-      const had = this.odd?.get(k);
-      if (had === undefined) {
-        (this.odd ??= new Map()).set(k, [student, lesson, ms]);
-        return NEW;
-      }
-      if (ms >= had[2]) return NONE;
-      had[2] = ms;
-      return EARLIER;
-    }
+    if (!packs(student, lesson)) return addOdd((this.odd ??= new Map()), student, lesson, ms);
     return this.addKey(student * PACK + lesson, ms);
   }
 
@@ -139,7 +129,7 @@ export class PairTimes {
       keys.sort();
       for (let i = 0; i < n; i++) times[i] = this.timeOfKey(keys[i]!);
     }
-    const odd = [...(this.odd?.values() ?? [])].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const odd = sortedOdd(this.odd);
     this.clear();
     return { keys, times, odd };
   }
@@ -232,6 +222,23 @@ export function sortRun(keys: Float64Array, times: Float64Array, from: number, t
   keys.set(k, from);
   times.set(t, from);
 }
+
+/** A pair that does not pack into `odd` (keyed "student,lesson"), keeping its earliest time. */
+export function addOdd(odd: Map<string, [number, number, number]>, student: number, lesson: number, ms: number): Added {
+  const k = `${student},${lesson}`;
+  const had = odd.get(k);
+  if (had === undefined) {
+    odd.set(k, [student, lesson, ms]);
+    return NEW;
+  }
+  if (ms >= had[2]) return NONE;
+  had[2] = ms;
+  return EARLIER;
+}
+
+/** The pairs that do not pack, ascending by (student, lesson). */
+export const sortedOdd = (odd: Map<string, [number, number, number]> | null): [number, number, number][] =>
+  [...(odd?.values() ?? [])].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 
 /** Sorted completions as triples [student, lesson, ms, ...], the odd pairs last. */
 export function triplesOf(s: SortedTimes): Float64Array {
