@@ -207,9 +207,10 @@ export function parseCanonical(b: Uint8Array, start: number, end: number): numbe
 // few 32-bit words (overlapping at the end of a run whose length is no multiple of 4), with no
 // call per token. Anything else (compact JSON, other spacing, a \r, a long line) is left to
 // anySpacing, which accepts these lines too (test/actors/log-tailer-fast-parse.test.ts holds each
-// path to checkLine's answer, and this one to taking the simulator's lines). Measured with bench/splitter.ts (1,000,000 simulator lines, 1% of them
-// variants, one core, alternating runs): 1,240,000-1,550,000 lines/s before, 1,850,000-2,250,000
-// with it; a 217 MiB simulator file parsed alone, 460 MB/s before, 910 MB/s with it.
+// path to checkLine's answer, and this one to taking the simulator's lines). Measured with
+// bench/splitter.ts (1,000,000 simulator lines, 1% of them variants, one core, alternating runs):
+// 1,240,000-1,550,000 lines/s before, 1,850,000-2,250,000 with it; a 217 MiB simulator file parsed
+// alone, 460 MB/s before, 910 MB/s with it.
 const word32 = (s: string, at: number): number =>
   (s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16) | (s.charCodeAt(at + 3) << 24)) >>> 0;
 /** A literal as the words at 0, 4, ... and one more ending at its last byte. */
