@@ -6,7 +6,7 @@
 // on a 217 MiB simulator log in 32 MiB ranges, one thread, alternating: 384-560 ms a pass with
 // PairTimes, 262-410 ms with this. Ids that do not pack (rare) are kept beside, as PairTimes keeps
 // them. test/domain/pair-runs.test.ts holds the two to the same answer.
-import { addOdd, PACK, packs, sortedOdd, sortRun, triplesOf, type SortedTimes } from './pair-times.ts';
+import { addOdd, PACK, packs, placePerStudent, sortedOdd, triplesOf, type SortedTimes } from './pair-times.ts';
 
 export class PairRuns {
   /** Pairs [0, n) as packed keys with their times, in the order added (or sorted and distinct after a compaction). */
@@ -106,31 +106,8 @@ export class PairRuns {
 
   /** A count per student of the range, the pairs placed into the spare arrays (which become the pairs), each student's sorted there. */
   private placePerStudent(): void {
-    const n = this.n;
-    const lo = this.lo;
-    const keys = this.keys;
-    const times = this.times;
-    const at = new Uint32Array(this.hi - lo + 2);
-    for (let j = 0; j < n; j++) at[Math.floor(keys[j]! / PACK) - lo + 1]!++;
-    for (let s = 1; s < at.length; s++) at[s]! += at[s - 1]!;
-    const outKeys = this.spareKeys;
-    const outTimes = this.spareTimes;
-    for (let j = 0; j < n; j++) {
-      const key = keys[j]!;
-      const i = at[Math.floor(key / PACK) - lo]!++;
-      outKeys[i] = key;
-      outTimes[i] = times[j]!;
-    }
-    // Now at[s] is where student lo + s ends.
-    for (let s = 0, from = 0; s < at.length - 1; s++) {
-      const to = at[s]!;
-      if (to - from > 1) sortRun(outKeys, outTimes, from, to);
-      from = to;
-    }
-    this.spareKeys = keys;
-    this.spareTimes = times;
-    this.keys = outKeys;
-    this.times = outTimes;
+    placePerStudent(this.keys, this.times, this.n, this.lo, this.hi, this.spareKeys, this.spareTimes);
+    this.swap();
   }
 
   /** Students too far apart to count per student (few pairs over a wide range): an index sort by key. */
@@ -147,9 +124,12 @@ export class PairRuns {
       outKeys[i] = keys[order[i]!]!;
       outTimes[i] = times[order[i]!]!;
     }
-    this.spareKeys = keys;
-    this.spareTimes = times;
-    this.keys = outKeys;
-    this.times = outTimes;
+    this.swap();
+  }
+
+  /** The spare arrays, just filled, become the pairs. */
+  private swap(): void {
+    [this.keys, this.spareKeys] = [this.spareKeys, this.keys];
+    [this.times, this.spareTimes] = [this.spareTimes, this.times];
   }
 }

@@ -108,7 +108,6 @@ export class PairTimes {
     const slots = this.keys;
     const gotKeys = new Float64Array(n);
     const gotTimes = new Float64Array(n);
-    const student = new Float64Array(n);
     let lo = Infinity;
     let hi = -Infinity;
     for (let j = 0; j < n; j++) {
@@ -117,13 +116,12 @@ export class PairTimes {
       const s = Math.floor(key / PACK);
       gotKeys[j] = key;
       gotTimes[j] = this.times[slot]!;
-      student[j] = s;
       if (s < lo) lo = s;
       if (s > hi) hi = s;
     }
     // A count per student of the range: worth it only when the range is not much wider than the
     // pairs (a LogTailer's read of a few hundred pairs over 100,000 students is sorted instead).
-    if (n > 0 && hi - lo <= 4 * n + 64) placePerStudent(gotKeys, gotTimes, student, lo, hi, keys, times);
+    if (n > 0 && hi - lo <= 4 * n + 64) placePerStudent(gotKeys, gotTimes, n, lo, hi, keys, times);
     else {
       keys.set(gotKeys);
       keys.sort();
@@ -176,21 +174,21 @@ export class PairTimes {
 }
 
 /**
- * Pairs (gathered in any order, `student` each one's) into keys and times, ascending, their
- * students spanning [lo, hi], a range small beside their number (a large read of the log): counted
- * per student, placed, then each student's few lessons put in order in place; times move with
- * their keys. Measured at 10,000,000 runs, a native sort of the keys and a lookup of each one's
- * time after it was 11% of the scan's threads' time (which now use PairRuns).
+ * Pairs [0, n) of srcKeys (packed, in any order) and their times into keys and times, ascending,
+ * their students spanning [lo, hi], a range small beside their number (a large read of the log, a
+ * range of the parallel scan): counted per student, placed, then each student's few lessons put
+ * in order in place; times move with their keys. Measured at 10,000,000 runs, a native sort of the
+ * keys and a lookup of each one's time after it was 11% of the scan's threads' time.
  */
-function placePerStudent(gotKeys: Float64Array, gotTimes: Float64Array, student: Float64Array, lo: number, hi: number, keys: Float64Array, times: Float64Array): void {
-  const n = gotKeys.length;
+export function placePerStudent(srcKeys: Float64Array, srcTimes: Float64Array, n: number, lo: number, hi: number, keys: Float64Array, times: Float64Array): void {
   const at = new Uint32Array(hi - lo + 2);
-  for (let j = 0; j < n; j++) at[student[j]! - lo + 1]!++;
+  for (let j = 0; j < n; j++) at[Math.floor(srcKeys[j]! / PACK) - lo + 1]!++;
   for (let s = 1; s < at.length; s++) at[s]! += at[s - 1]!;
   for (let j = 0; j < n; j++) {
-    const i = at[student[j]! - lo]!++;
-    keys[i] = gotKeys[j]!;
-    times[i] = gotTimes[j]!;
+    const key = srcKeys[j]!;
+    const i = at[Math.floor(key / PACK) - lo]!++;
+    keys[i] = key;
+    times[i] = srcTimes[j]!;
   }
   // Now at[s] is where student lo + s ends: each student's pairs, in insertion order, sorted in place.
   for (let s = 0, from = 0; s < at.length - 1; s++) {
@@ -201,7 +199,7 @@ function placePerStudent(gotKeys: Float64Array, gotTimes: Float64Array, student:
 }
 
 /** keys[from, to) ascending, times moved with them: insertion for the few lessons a student has, else by an index sort. */
-export function sortRun(keys: Float64Array, times: Float64Array, from: number, to: number): void {
+function sortRun(keys: Float64Array, times: Float64Array, from: number, to: number): void {
   if (to - from <= 32) {
     for (let i = from + 1; i < to; i++) {
       const k = keys[i]!;
