@@ -19,6 +19,8 @@ export interface LogFile extends FileIdentity {
 }
 
 export const sameFile = (a: FileIdentity, b: FileIdentity): boolean => a.dev === b.dev && a.ino === b.ino;
+/** The same files under the same names, in the same order. */
+export const sameListing = (a: LogFile[], b: LogFile[]): boolean => a.length === b.length && a.every((f, i) => sameFile(f, b[i]!) && f.path === b[i]!.path);
 export const fileKey = (a: FileIdentity): string => `${a.dev}:${a.ino}`;
 
 function statFile(path: string, gz: boolean): LogFile | null {
@@ -72,7 +74,7 @@ export function listLog(log: string): LogFile[] {
   let prev = listOnce(log);
   for (let tries = 0; tries < 10; tries++) {
     const next = listOnce(log);
-    if (next.length === prev.length && next.every((f, i) => sameFile(f, prev[i]!) && f.path === prev[i]!.path)) return next;
+    if (sameListing(next, prev)) return next;
     prev = next;
   }
   return prev;

@@ -26,7 +26,7 @@ import { basename, dirname } from 'node:path';
 import type { LogOffset } from '../../domain/offsets.ts';
 import { LineReader, type LinesBatch } from './lines.ts';
 import {
-  currentIdentity, HEAD_BYTES, listLog, openLogFile, readHead, sameFile, toOffset, type LogFile, type OpenFile,
+  currentIdentity, HEAD_BYTES, listLog, openLogFile, readHead, sameFile, sameListing, toOffset, type LogFile, type OpenFile,
 } from './files.ts';
 import { CompressedFileError, contentOf, decompressed, startsWith, type Content } from './content.ts';
 import { KnownFiles, type DoneFile } from './known.ts';
@@ -359,8 +359,16 @@ export class LogFollower {
    */
   private async truncated(f: OpenFile, size: number, reached: number): Promise<void> {
     const file = basename(f.path);
-    const files = listLog(this.o.log);
-    const copy = this.known.findContent(files, this.head, reached, f, true);
+    let files = listLog(this.o.log);
+    let copy = this.known.findContent(files, this.head, reached, f, true);
+    // logrotate may be at its next rotation meanwhile (PATH.1 renamed to PATH.2 while it was being
+    // read): with no copy found in a listing that has changed since, look again in the new one.
+    for (let again = 0; copy < 0 && again < 3; again++) {
+      const now = listLog(this.o.log);
+      if (sameListing(now, files)) break;
+      files = now;
+      copy = this.known.findContent(files, this.head, reached, f, true);
+    }
     const opened = copy < 0 || typeof this.known.readFrom(files[copy]!) !== 'number' ? null : openLogFile(files[copy]!);
     if (opened !== null) {
       this.hooks.log('log.truncated', {
