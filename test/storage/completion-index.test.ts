@@ -114,3 +114,26 @@ test('addList (the writer loading its stored lists) ends as add pair by pair: si
   }
   t.true(qualified > 1_000, 'most students qualified');
 });
+
+test('the table holds at most 16 bytes a completion at every size as it grows from empty (issue 10: 20,000,000 in 400 MB)', (t) => {
+  // Many lessons a student, so that each student's count and first lessons weigh little: what is
+  // bounded is the table, which grows in steps; the bound must hold right after each step too.
+  const index = new CompletionIndex(0, 3);
+  let worst = 0;
+  let worstAt = 0;
+  let growths = 0;
+  let last = index.bytes;
+  for (let i = 0; i < 1_000_000; i++) {
+    index.add(i % 300, Math.floor(i / 300), BASE_MS + i);
+    if (index.bytes !== last) {
+      growths++;
+      last = index.bytes;
+    }
+    if (i < 100_000) continue; // small tables (1,024 slots, 1,024 student rows at least) are no measure
+    const per = index.bytes / index.size;
+    if (per > worst) [worst, worstAt] = [per, index.size];
+  }
+  t.true(growths >= 5, `${growths} growths`);
+  t.true(worst <= 16, `${worst.toFixed(2)} bytes a completion at ${worstAt} completions`);
+  t.is(index.size, 1_000_000);
+});
