@@ -6,7 +6,8 @@
 // their union, and each log's offset is stored as its pipeline's (named as `start` names it, by the
 // log's file name), so that each machine's `start` continues from there.
 import { defaultPipelineName, sourcesId } from '../domain/identity.ts';
-import { Warehouse, type SnapshotCounts } from '../storage/warehouse.ts';
+import { Warehouse } from '../storage/warehouse.ts';
+import type { SnapshotCounts } from '../storage/replace.ts';
 import { isPostgresUrl } from '../domain/identity.ts';
 import { readAndCompute, type SourcesRead, type SourcesToRead } from './read-sources.ts';
 import type { ScanOptions } from './scan/scan.ts';

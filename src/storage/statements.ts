@@ -1,6 +1,7 @@
 // The warehouse writer's statements, prepared once per connection. Only storage/ writes SQL for
 // the warehouse.
 import type Database from 'better-sqlite3';
+import type { Rejected } from '../domain/records.ts';
 
 /** Rows per multi-row INSERT of completion lists. */
 export const INSERT_ROWS = 32;
@@ -58,3 +59,10 @@ export function prepare(db: Database.Database) {
 }
 
 export type Statements = ReturnType<typeof prepare>;
+
+/** Stores rejected records, each (source, key) once; returns how many were new. */
+export function storeRejected(st: Statements, rows: readonly Rejected[], now: string): number {
+  let added = 0;
+  for (const r of rows) added += st.insertRejected.run(r.source, r.reason, r.raw, now, r.key).changes;
+  return added;
+}

@@ -7,19 +7,16 @@ import { existsSync, rmSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Batch, Rejected, SourceName, Student } from '../domain/records.ts';
 import type { CompletionSet, ComputedWarehouse } from '../domain/aggregate.ts';
-import { rejectedCounts, type RejectedCounts } from './reader.ts';
 import { INITIAL_OFFSETS, type Offsets } from '../domain/offsets.ts';
-import { BULK_INDEXES, inspectWarehouse, migrate } from './schema.ts';
+import { inspectWarehouse, migrate } from './schema.ts';
 import { insertLost, type LostLog } from './history.ts';
 import { warehouseFault } from './errors.ts';
-import { CompletionIndex, MAYBE } from './completion-index.ts';
-import { floats } from './student-lessons.ts';
-import { NONE, NEW } from '../domain/pair-times.ts';
-import { isoOf } from '../domain/event-time.ts';
 import type { Applied, WriteTx } from './writer.ts';
 import { Checkpoints, WAL_RESTART_BYTES } from './checkpoints.ts';
 import { checkFreeSpace, checkSources, connect, createSchema, useWal } from './connection.ts';
-import { INSERT_ROWS, prepare, RECOUNT_QUALIFIED, type Statements } from './statements.ts';
+import { prepare, RECOUNT_QUALIFIED, storeRejected, type Statements } from './statements.ts';
+import { CompletionDeltas, isoOrNull, loadCompletions, type StoredCompletions } from './completion-writes.ts';
+import { writeSnapshot, type SnapshotCounts } from './replace.ts';
 
 export interface OpenOptions {
   minLessons: number;
@@ -34,35 +31,16 @@ export interface OpenOptions {
 
 type Db = Database.Database;
 
-/** What `replaceAll` stored. */
-export interface SnapshotCounts {
-  batches: number;
-  students: number;
-  completions: number;
-  rejected: RejectedCounts;
-}
-
 export class Warehouse {
   private readonly db: Db;
   readonly path: string;
   private minLessons: number;
   private inTx = false;
   private readonly st: Statements;
-  /** The completions table in memory; loaded on first use, dropped on a rollback. */
-  private index: CompletionIndex | null = null;
-  /**
-   * Each stored student's batch, in memory with the index: with it a completion raises
-   * `completed` with a plain UPDATE (UPDATE ... RETURNING cost 3.4 µs a row against 1.3 µs) and
-   * students not stored yet cost nothing. `completed` itself is the index's count.
-   */
-  private batchOf: Map<number, number> | null = null;
-  /**
-   * Each student's completions of this transaction, not yet written (see flushDeltas): lessons new,
-   * earlier than known, or maybe earlier (completion-index.ts), as [lesson, ms, ...]; how many of
-   * them are new; whether its row changes.
-   */
-  private readonly deltas = new Map<number, { pairs: number[]; gained: number; changed: boolean }>();
-  private deltaNow = '';
+  /** The stored completions in memory; loaded on first use, dropped on a rollback. */
+  private stored: StoredCompletions | null = null;
+  /** This transaction's completions, written when it commits (completion-writes.ts). */
+  private readonly deltas = new CompletionDeltas();
   private checkpoints: Checkpoints | null = null;
   private readonly pageSize: number;
 
@@ -146,8 +124,7 @@ export class Warehouse {
   rollback(): void {
     if (!this.inTx) return;
     this.inTx = false;
-    this.index = null;
-    this.batchOf = null;
+    this.stored = null;
     this.deltas.clear();
     if (this.db.inTransaction) this.st.rollback.run();
   }
@@ -210,11 +187,11 @@ export class Warehouse {
     // left for it would count those lessons twice.
     this.flushDeltas();
     let added = 0;
-    const index = this.completions();
+    const { index, batchOf } = this.completions();
     for (const s of students) {
       const completed = index.completedBy(s.id);
       if (this.st.insertStudent.run(s.id, s.name, s.email, s.batch_id, s.created_at, completed, isoOrNull(index.qualifiedAt(s.id))).changes === 0) continue;
-      this.batchOf!.set(s.id, s.batch_id);
+      batchOf.set(s.id, s.batch_id);
       added++;
       this.st.addStudentToBatch.run(completed >= this.minLessons ? 1 : 0, now, s.batch_id);
     }
@@ -223,63 +200,15 @@ export class Warehouse {
 
   /**
    * Adds completions given as [student, lesson, ms, ...] (ms: the completing run's created_at);
-   * returns how many pairs were new. A student's new lessons (and lessons it completed earlier than
-   * known) are written once per transaction, as one row of completion_lists, and its row raised by
-   * all of them, when the transaction commits (or before students or batches are applied in it):
-   * per-statement cost was most of the writer's time, and a commit under load holds many
-   * completions of few students.
+   * returns how many pairs were new. They are written when the transaction commits, or before
+   * students or batches are applied in it (completion-writes.ts).
    */
   applyCompletions(pairs: ArrayLike<number>, now: string): number {
-    return this.guard(() => this.addCompletions(pairs, now));
-  }
-
-  private addCompletions(pairs: ArrayLike<number>, now: string): number {
-    const index = this.completions();
-    let added = 0;
-    let touched = false;
-    for (let i = 0; i + 2 < pairs.length; i += 3) {
-      const student = pairs[i]!;
-      const lesson = pairs[i + 1]!;
-      const ms = pairs[i + 2]!;
-      const got = index.add(student, lesson, ms);
-      if (got === NONE) continue;
-      touched = true;
-      if (got === NEW) added++;
-      let d = this.deltas.get(student);
-      if (d === undefined) this.deltas.set(student, (d = { pairs: [], gained: 0, changed: false }));
-      d.pairs.push(lesson, ms);
-      if (got === NEW) d.gained++;
-      if (got !== MAYBE) d.changed = true;
-    }
-    if (touched) this.deltaNow = now;
-    return added;
+    return this.guard(() => this.deltas.add(this.completions().index, pairs, now));
   }
 
   private flushDeltas(): void {
-    if (this.deltas.size === 0) return;
-    const min = this.minLessons;
-    const index = this.completions();
-    const batchOf = this.batchOf!;
-    const lists = new ListWriter(this.st);
-    for (const [student, d] of this.deltas) {
-      const n = d.pairs.length / 2;
-      const lessons = new Float64Array(n);
-      const times = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        lessons[i] = d.pairs[2 * i]!;
-        times[i] = d.pairs[2 * i + 1]!;
-      }
-      lists.add(student, lessons, times);
-      const batch = batchOf.get(student);
-      // Not stored yet (its row starts with all its lessons), or only runs that change nothing now.
-      if (batch === undefined || !d.changed) continue;
-      const completed = index.completedBy(student);
-      this.st.setCompleted.run(completed, isoOrNull(index.qualifiedAt(student)), student);
-      // Crossed the minimum with these lessons: one more qualified student in its batch.
-      if (completed >= min && completed - d.gained < min) this.st.bumpQualified.run(this.deltaNow, batch);
-    }
-    lists.end();
-    this.deltas.clear();
+    if (this.deltas.size > 0) this.deltas.flush(this.st, this.completions());
   }
 
   /**
@@ -300,30 +229,14 @@ export class Warehouse {
     this.guard(() => this.completions());
   }
 
-  private completions(): CompletionIndex {
-    if (this.index !== null) return this.index;
-    const n = this.st.countCompletions.pluck().get() as number;
-    const index = new CompletionIndex(n, this.minLessons);
-    // Pairs stored before event times were kept (schema versions 1 and 2) have no time: Infinity.
-    for (const [student, lesson] of this.st.allPairs.raw().iterate() as IterableIterator<[number, number]>) index.add(student, lesson, Infinity);
-    for (const [student, blob, timeBlob] of this.st.allLists.raw().iterate() as IterableIterator<[number, Buffer, Buffer | null]>) {
-      index.addList(student, floats(blob), timeBlob === null ? null : floats(timeBlob));
-    }
-    const batchOf = new Map<number, number>();
-    for (const [id, batch] of this.st.studentBatches.raw().iterate() as IterableIterator<[number, number]>) batchOf.set(id, batch);
-    this.index = index;
-    this.batchOf = batchOf;
-    return index;
+  private completions(): StoredCompletions {
+    return (this.stored ??= loadCompletions(this.st, this.minLessons));
   }
 
   /** Stores rejected records, each key once. */
   reject(rows: readonly Rejected[], now: string): number {
     if (rows.length === 0) return 0;
-    return this.guard(() => {
-      let added = 0;
-      for (const r of rows) added += this.st.insertRejected.run(r.source, r.reason, r.raw, now, r.key).changes;
-      return added;
-    });
+    return this.guard(() => storeRejected(this.st, rows, now));
   }
 
   /** Log history the log no longer holds (storage/history.ts), each key once, in the open transaction; returns how many were new. */
@@ -369,35 +282,12 @@ export class Warehouse {
    * streaming stores them.
    */
   replaceAll(snap: ComputedWarehouse, offsets: Offsets, rejected: readonly Rejected[], completions: CompletionSet = snap.completions): SnapshotCounts {
-    const db = this.db;
     const now = new Date().toISOString();
-    const st = this.st;
     const bulk = this.checkpoints === null && !this.inTx && this.isEmpty() && this.journal('delete');
     this.begin();
     try {
-      // log_history too: rebuilt from what the sources hold now, the warehouse holds no lost history.
-      for (const table of ['batches', 'students', 'completions', 'completion_lists', 'rejected_records', 'offsets', 'log_history']) db.exec(`DELETE FROM ${table}`);
-      for (const i of BULK_INDEXES) db.exec(`DROP INDEX IF EXISTS ${i.name}`);
-      for (const b of snap.batches) st.insertBatch.run(b.id, b.name, b.start_date, b.created_at, b.student_count, b.qualified_students, now);
-      const rows = new RowWriter(st.insertStudentRow, st.insertStudentRows, 7);
-      for (const s of snap.students) rows.add(s.id, s.name, s.email, s.batch_id, s.created_at, s.completed, s.qualified_at);
-      rows.end();
-      // Distinct pairs, ascending by student (computeWarehouse's): one list row per student, each a
-      // view into the columns of every lesson and time (no copy per student).
-      const { students, starts, lessons, times } = completions.columns();
-      const lists = new ListWriter(st);
-      for (let k = 0; k < students.length; k++) lists.add(students[k]!, lessons.subarray(starts[k]!, starts[k + 1]!), times.subarray(starts[k]!, starts[k + 1]!));
-      lists.end();
-      for (const i of BULK_INDEXES) db.exec(i.create);
-      this.reject(rejected, now);
-      // Readers that kept what they read of completion_lists (student-lessons.ts) learn it is new.
-      this.setMeta('rebuilt_at', now);
-      this.setOffset('batches', offsets.batches, now);
-      this.setOffset('students', offsets.students, now);
-      if (offsets.test_runs !== null) this.setOffset('test_runs', offsets.test_runs, now);
-      const counts: SnapshotCounts = { batches: snap.batches.length, students: snap.students.length, completions: completions.size, rejected: rejectedCounts(db) };
-      this.index = null;
-      this.batchOf = null;
+      const counts = writeSnapshot(this.db, this.st, snap, offsets, rejected, completions, now);
+      this.stored = null;
       this.commit();
       return counts;
     } catch (err) {
@@ -446,7 +336,7 @@ export class Warehouse {
     this.db.transaction(() => {
       if (stored !== undefined) {
         this.db.prepare(RECOUNT_QUALIFIED).run({ min, now: new Date().toISOString() });
-        const index = this.completions();
+        const { index } = this.completions();
         for (const id of this.st.studentIds.pluck().all() as number[]) {
           const at = isoOrNull(index.qualifiedAt(id));
           this.st.setQualifiedAt.run(at, id, at);
@@ -464,50 +354,3 @@ export class Warehouse {
     this.st.setMeta.run(key, value);
   }
 }
-
-/** Rows written INSERT_ROWS to a statement (per-statement cost dominates small rows), the rest one by one. */
-class RowWriter {
-  private readonly args: unknown[] = [];
-
-  constructor(
-    private readonly one: Database.Statement,
-    private readonly many: Database.Statement,
-    private readonly columns: number,
-  ) {}
-
-  add(...values: unknown[]): void {
-    for (const v of values) this.args.push(v);
-    if (this.args.length === this.columns * INSERT_ROWS) {
-      this.many.run(this.args);
-      this.args.length = 0;
-    }
-  }
-
-  end(): void {
-    for (let i = 0; i < this.args.length; i += this.columns) this.one.run(this.args.slice(i, i + this.columns));
-    this.args.length = 0;
-  }
-}
-
-/** Rows of completion_lists: a student, its lessons and their times, as the bytes of Float64Arrays. */
-class ListWriter {
-  private readonly rows: RowWriter;
-
-  constructor(st: Statements) {
-    this.rows = new RowWriter(st.insertList, st.insertLists, 3);
-  }
-
-  add(student: number, lessons: Float64Array, times: Float64Array): void {
-    this.rows.add(student, bytesOf(lessons), bytesOf(times));
-  }
-
-  end(): void {
-    this.rows.end();
-  }
-}
-
-const bytesOf = (a: Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-
-/** A qualified_at in ms as stored: text, or NULL (also where it would need a time not kept, Infinity). */
-const isoOrNull = (ms: number | null): string | null => (ms === null || ms === Infinity ? null : isoOf(ms));
