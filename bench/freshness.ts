@@ -8,7 +8,7 @@
 // read-only, polling every 0.1 ms (the resolution of the freshness numbers).
 // Both warehouses side by side in one run (issue 11): the SQLite file, then a PostgreSQL database
 // of its own on the local server (the probe polls it over one connection, as an analyst's tool would).
-// Run: node --import=tsx bench/freshness.ts [--quick] [--probes N] [--freshness-only] [--backend sqlite|postgres]
+// Run: node --import=tsx bench/freshness.ts [--quick] [--probes N] [--freshness-only] [--rates R,R,...] [--backend sqlite|postgres]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -232,7 +232,8 @@ async function runOn(backend: Backend, argv: string[]): Promise<Numbers> {
     // Sustained rate: a rate holds when, after `seconds` of it, the lag in the last second is under
     // half a second of input and the backlog is gone within a second once the appender stops. A
     // pipeline that falls behind shows a lag growing with time and a drain as long as it.
-    const rates = quick ? [100_000, 300_000] : [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 700_000, 800_000];
+    const ratesFlag = argv.indexOf('--rates');
+    const rates = ratesFlag >= 0 ? argv[ratesFlag + 1]!.split(',').map(Number) : quick ? [100_000, 300_000] : [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 700_000, 800_000];
     const seconds = quick ? 3 : 10;
     let best = 0;
     for (const rate of rates) {
