@@ -2,6 +2,7 @@
 // transaction with very many completions (a backlog read in one go).
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { CompletionSet } from '../../domain/aggregate.ts';
 
 /** Writes every chunk through `COPY <target> FROM STDIN`, honouring back-pressure; resolves once the server has them all. */
 export async function copyIn(c: pg.Client, sql: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
@@ -116,4 +117,18 @@ export class BinaryPairs {
     this.chunks.push(new Uint8Array([0xff, 0xff]));
     return this.chunks;
   }
+}
+
+/** The distinct pairs (ascending) with their times in COPY's binary format: forEach pushes every pair, gathered first (38 bytes a pair), then written with back-pressure. */
+export function completionChunks(set: CompletionSet): Uint8Array[] {
+  const out = new BinaryPairs();
+  set.forEach((s, l, ms) => out.add(s, l, ms));
+  return out.end();
+}
+
+/** Pairs given as three parallel arrays, in COPY's binary format. */
+export function pairChunks(s: Float64Array, l: Float64Array, t: Float64Array): Uint8Array[] {
+  const out = new BinaryPairs();
+  for (let i = 0; i < s.length; i++) out.add(s[i]!, l[i]!, t[i]!);
+  return out.end();
 }

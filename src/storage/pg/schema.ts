@@ -1,10 +1,12 @@
 // The warehouse's tables on PostgreSQL (CONTRACTS §4, §4b): the contract's three tables with
 // PostgreSQL's types, and the internal ones several pipelines share. Every statement runs with
 // search_path set to the warehouse's schema (connect.ts), so the names here are unqualified.
+// Also what a schema holds (judged before the writer writes anything), and the writer's creation of
+// the tables and migration of an older layout, each in one transaction that a concurrent one waits for.
 import type pg from 'pg';
 import { WarehouseError } from '../errors.ts';
 import { where } from './errors.ts';
-import type { PgTarget } from './url.ts';
+import { quoteIdent, type PgTarget } from './url.ts';
 
 /** The version of this layout; `meta.schema_version` holds it. */
 export const PG_SCHEMA_VERSION = 2;
@@ -165,5 +167,47 @@ export async function checkCreatable(c: pg.Client, t: PgTarget, schemaExists: bo
         ? `user ${t.user} may not create tables in ${where(t)} (GRANT CREATE ON SCHEMA ${t.schema} TO ${t.user}, or name another schema)`
         : `user ${t.user} may not create schema ${t.schema} in database ${t.database} on ${t.server} (create it, or GRANT CREATE ON DATABASE ${t.database} TO ${t.user})`,
     );
+  }
+}
+
+/** Creates the tables in an empty schema, in one transaction; a concurrent creator is waited for, and its warehouse used. */
+export async function createSchema(c: pg.Client, t: PgTarget, minLessons: number): Promise<void> {
+  await c.query('BEGIN');
+  try {
+    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`batchboard schema ${t.schema}`]);
+    const there = await c.query(
+      "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'meta'",
+      [t.schema],
+    );
+    if (there.rows.length === 0) {
+      await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)}`);
+      await c.query(`SET LOCAL search_path = ${quoteIdent(t.schema)}`);
+      await c.query(DDL);
+      await c.query('INSERT INTO meta (key, value) VALUES ($1, $2), ($3, $4), ($5, $6)', [
+        'format', FORMAT, 'schema_version', String(PG_SCHEMA_VERSION), 'min_lessons', String(minLessons),
+      ]);
+    }
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
+  // Someone else's tables may have come meanwhile: judged again, as at the start.
+  await inspectSchema(c, t, 'writes');
+}
+
+/** A warehouse of version 1 taken to this one (MIGRATE_1_TO_2), under the exclusive write lock; once, whoever comes first. */
+export async function migrate(c: pg.Client, writeLock: number | bigint | string): Promise<void> {
+  await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${writeLock})`);
+  try {
+    const v = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
+    if (v.rows[0]?.value === '1') {
+      await c.query(MIGRATE_1_TO_2);
+      await c.query("UPDATE meta SET value = $1 WHERE key = 'schema_version'", [String(PG_SCHEMA_VERSION)]);
+    }
+    await c.query('COMMIT');
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
   }
 }

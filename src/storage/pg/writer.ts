@@ -34,12 +34,12 @@ import type { CompletionSet, ComputedWarehouse } from '../../domain/aggregate.ts
 import type { Applied, WarehouseWriter, WriteTx } from '../writer.ts';
 import type { RejectedCounts } from '../reader.ts';
 import { WarehouseError } from '../errors.ts';
-import { parsePgUrl, quoteIdent, type PgTarget } from './url.ts';
+import { parsePgUrl, type PgTarget } from './url.ts';
 import { connect } from './connect.ts';
 import { classify, oneLine, pgFault, where } from './errors.ts';
-import { checkCreatable, DDL, FORMAT, inspectSchema, MIGRATE_1_TO_2, PG_SCHEMA_VERSION } from './schema.ts';
+import { checkCreatable, createSchema, inspectSchema, migrate, PG_SCHEMA_VERSION } from './schema.ts';
 import { intArray, isEmptyTx, isoArray, pgText, prepareTx, type PreparedTx } from './prepare.ts';
-import { BinaryPairs, copyIn, copyRows, copyValue } from './copy.ts';
+import { completionChunks, copyIn, copyRows, copyValue, pairChunks } from './copy.ts';
 import * as SQL from './sql.ts';
 
 export interface PgOpenOptions {
@@ -708,62 +708,6 @@ async function generationOf(c: pg.Client): Promise<string | undefined> {
 async function pipelineRow(c: pg.Client, name: string): Promise<PipelineRow | undefined> {
   const r = await c.query<PipelineRow>('SELECT name, sources, host, pid, started_at FROM pipelines WHERE name = $1', [name]);
   return r.rows[0];
-}
-
-/** Creates the tables in an empty schema, in one transaction; a concurrent creator is waited for, and its warehouse used. */
-async function createSchema(c: pg.Client, t: PgTarget, minLessons: number): Promise<void> {
-  await c.query('BEGIN');
-  try {
-    await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`batchboard schema ${t.schema}`]);
-    const there = await c.query(
-      "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'meta'",
-      [t.schema],
-    );
-    if (there.rows.length === 0) {
-      await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.schema)}`);
-      await c.query(`SET LOCAL search_path = ${quoteIdent(t.schema)}`);
-      await c.query(DDL);
-      await c.query('INSERT INTO meta (key, value) VALUES ($1, $2), ($3, $4), ($5, $6)', [
-        'format', FORMAT, 'schema_version', String(PG_SCHEMA_VERSION), 'min_lessons', String(minLessons),
-      ]);
-    }
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
-  // Someone else's tables may have come meanwhile: judged again, as at the start.
-  await inspectSchema(c, t, 'writes');
-}
-
-/** The distinct pairs (ascending) with their times in COPY's binary format: forEach pushes every pair, gathered first (38 bytes a pair), then written with back-pressure. */
-function completionChunks(set: CompletionSet): Uint8Array[] {
-  const out = new BinaryPairs();
-  set.forEach((s, l, ms) => out.add(s, l, ms));
-  return out.end();
-}
-
-/** Pairs given as three parallel arrays, in COPY's binary format. */
-function pairChunks(s: Float64Array, l: Float64Array, t: Float64Array): Uint8Array[] {
-  const out = new BinaryPairs();
-  for (let i = 0; i < s.length; i++) out.add(s[i]!, l[i]!, t[i]!);
-  return out.end();
-}
-
-/** A warehouse of version 1 taken to this one (schema.ts MIGRATE_1_TO_2), under the exclusive write lock; once, whoever comes first. */
-async function migrate(c: pg.Client, writeLock: number | bigint | string): Promise<void> {
-  await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${writeLock})`);
-  try {
-    const v = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
-    if (v.rows[0]?.value === '1') {
-      await c.query(MIGRATE_1_TO_2);
-      await c.query("UPDATE meta SET value = $1 WHERE key = 'schema_version'", [String(PG_SCHEMA_VERSION)]);
-    }
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => {});
-    throw err;
-  }
 }
 
 /** Opens the PostgreSQL warehouse at `url` for writing as one pipeline (PgWarehouse.open). */
