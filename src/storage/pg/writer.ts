@@ -40,6 +40,8 @@ import { classify, oneLine, pgFault, where } from './errors.ts';
 import { checkCreatable, createSchema, inspectSchema, migrate, PG_SCHEMA_VERSION } from './schema.ts';
 import { intArray, isEmptyTx, isoArray, pgText, prepareTx, type PreparedTx } from './prepare.ts';
 import { completionChunks, copyIn, copyRows, copyValue, pairChunks } from './copy.ts';
+import { generationOf, holderText, lockKeys, pipelineRow, refuseSameSources, type Keys } from './pipelines.ts';
+import { useMinLessons } from './min-lessons.ts';
 import * as SQL from './sql.ts';
 
 export interface PgOpenOptions {
@@ -78,35 +80,6 @@ const COPY_PAIRS = 100_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const NO_CHANGE: Applied = { batches: 0, students: 0, completions: 0, rejected: 0 };
-
-interface Keys {
-  /** The warehouse's write lock (transaction level), as an SQL literal. */
-  write: string;
-  /** This pipeline's lock (session level), as an SQL literal. */
-  pipeline: string;
-}
-
-async function lockKeys(c: pg.Client, t: PgTarget, pipeline: string): Promise<Keys> {
-  const r = await c.query<{ w: string; p: string }>('SELECT hashtextextended($1, 0)::text AS w, hashtextextended($2, 0)::text AS p', [
-    `batchboard write ${t.schema}`,
-    `batchboard pipeline ${t.schema}/${pipeline}`,
-  ]);
-  const row = r.rows[0]!;
-  if (!/^-?\d+$/.test(row.w) || !/^-?\d+$/.test(row.p)) throw new Error('unexpected lock keys');
-  return { write: row.w, pipeline: row.p };
-}
-
-interface PipelineRow {
-  name: string;
-  sources: string;
-  host: string;
-  pid: number;
-  started_at: string;
-}
-
-function holderText(p: PipelineRow | undefined): string {
-  return p === undefined ? 'another process' : `host ${p.host}, pid ${p.pid}, since ${p.started_at}`;
-}
 
 export class PgWarehouse implements WarehouseWriter {
   readonly shown: string;
@@ -158,7 +131,7 @@ export class PgWarehouse implements WarehouseWriter {
           `pipeline ${opts.pipeline} is already writing warehouse ${t.shown} (${holderText(row)}): stop it first, or name this one otherwise`,
         );
       }
-      if (found.kind === 'warehouse') await refuseSameSources(c, t, opts);
+      if (found.kind === 'warehouse') await refuseSameSources(c, t, opts.pipeline, opts.sources);
       if (row !== undefined && row.sources !== opts.sources && opts.replaceSources !== true) {
         throw new WarehouseError(
           `pipeline ${opts.pipeline} of warehouse ${t.shown} was built from other sources (${row.sources}); its offsets mean nothing for ${opts.sources}: ` +
@@ -177,7 +150,7 @@ export class PgWarehouse implements WarehouseWriter {
       );
       const w = new PgWarehouse(t, c, keys, opts);
       w.generation = await generationOf(c);
-      await w.useMinLessons(opts.minLessons);
+      await useMinLessons(c, keys.write, opts.minLessons);
       return w;
     } catch (err) {
       await c.end().catch(() => {});
@@ -649,65 +622,6 @@ export class PgWarehouse implements WarehouseWriter {
     this.queue = run.catch(() => {});
     return run;
   }
-
-  /**
-   * The minimum is a property of the stored aggregates: opened with another one, every batch's
-   * qualified_students is recounted, in one transaction holding the write lock exclusively (no other
-   * pipeline's transaction moves counts meanwhile; each reads the minimum under the lock).
-   */
-  private async useMinLessons(min: number): Promise<void> {
-    const c = this.client!;
-    const stored = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'min_lessons'");
-    if (stored.rows[0]?.value === String(min)) return;
-    await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${this.keys.write})`);
-    try {
-      const again = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'min_lessons'");
-      if (again.rows[0]?.value !== String(min)) {
-        if (again.rows[0] !== undefined) {
-          await c.query(SQL.RECOUNT_QUALIFIED, [min, new Date().toISOString()]);
-          await c.query(SQL.RECOMPUTE_QUALIFIED_AT, [min]);
-        }
-        await c.query("INSERT INTO meta (key, value) VALUES ('min_lessons', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(min)]);
-      }
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    }
-  }
-}
-
-/**
- * Another pipeline of this host reading the same sources, running now (its lock is held), is
- * refused: it is the same pipeline started twice under two names, and the one log read twice.
- */
-async function refuseSameSources(c: pg.Client, t: PgTarget, opts: PgOpenOptions): Promise<void> {
-  const same = await c.query<PipelineRow>('SELECT name, sources, host, pid, started_at FROM pipelines WHERE sources = $1 AND host = $2 AND name <> $3 ORDER BY name', [
-    opts.sources,
-    hostname(),
-    opts.pipeline,
-  ]);
-  for (const row of same.rows) {
-    const k = (await lockKeys(c, t, row.name)).pipeline;
-    const got = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${k}) AS ok`);
-    if (got.rows[0]?.ok === true) {
-      await c.query(`SELECT pg_advisory_unlock(${k})`);
-      continue;
-    }
-    throw new WarehouseError(
-      `pipeline ${row.name} is already writing warehouse ${t.shown} from the same sources (${holderText(row)}): one pipeline per log; stop it first`,
-    );
-  }
-}
-
-async function generationOf(c: pg.Client): Promise<string | undefined> {
-  const r = await c.query<{ value: string }>("SELECT value FROM meta WHERE key = 'generation'");
-  return r.rows[0]?.value;
-}
-
-async function pipelineRow(c: pg.Client, name: string): Promise<PipelineRow | undefined> {
-  const r = await c.query<PipelineRow>('SELECT name, sources, host, pid, started_at FROM pipelines WHERE name = $1', [name]);
-  return r.rows[0];
 }
 
 /** Opens the PostgreSQL warehouse at `url` for writing as one pipeline (PgWarehouse.open). */
