@@ -22,6 +22,7 @@
 // side. Those take their row locks in one order (pairs sorted, students then batches by id, locked
 // with ORDER BY ... FOR UPDATE), so they wait for each other rather than deadlock; a deadlock or
 // serialization failure all the same is retried (the whole transaction, with backoff, bounded).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Applied } from '../writer.ts';
 import { classify, oneLine, pgFault } from './errors.ts';
@@ -32,8 +33,6 @@ import * as SQL from './sql.ts';
 
 /** Pairs past which a transaction sends its completions by COPY instead of as arrays. */
 const COPY_PAIRS = 100_000;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** What a transaction takes of its writer, besides the connection. */
 export interface TxSettings {

@@ -2,14 +2,13 @@
 // it lost makes it again (with backoff, bounded by time) and takes the pipeline's lock again, so
 // that a writer outlives a server restart or a dropped network without a second writer of its
 // pipeline slipping in meanwhile, nor writing offsets into a warehouse rebuilt meanwhile.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { WarehouseError } from '../errors.ts';
 import type { PgTarget } from './url.ts';
 import { connect } from './connect.ts';
 import { classify, oneLine, pgFault, where } from './errors.ts';
 import { generationOf, holderText, pipelineRow } from './pipelines.ts';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The writer's options (PgOpenOptions, documented there) that the connection reads. */
 export interface ConnectionOptions {
