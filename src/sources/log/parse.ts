@@ -117,12 +117,16 @@ const SEGMENTS = {
   created: [spaced('"created_at"'), compact('"created_at"')],
 } as const;
 
-/** key(), with the common spellings tried first as whole byte runs. */
+/**
+ * key(), with the common spellings tried first as whole byte runs, and like key() past the white
+ * space after them: a value padded to a fixed width (`"student_id":   42`, as a writer of
+ * fixed-width lines prints it, bench/workers/appender.mjs) went to the general path, JSON.parse and
+ * its checks, at several times the cost.
+ */
 function field(b: Uint8Array, i: number, end: number, segs: readonly [Segment, Segment], k: Uint8Array, first = false): number {
   let j = word(b, i, end, segs[0]);
-  if (j >= 0) return j;
-  j = word(b, i, end, segs[1]);
-  return j >= 0 ? j : key(b, i, end, k, first);
+  if (j < 0) j = word(b, i, end, segs[1]);
+  return j >= 0 ? ws(b, j, end) : key(b, i, end, k, first);
 }
 
 let num = 0;
