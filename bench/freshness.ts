@@ -8,7 +8,7 @@
 // read-only, polling every 0.1 ms (the resolution of the freshness numbers).
 // Both warehouses side by side in one run (issue 11): the SQLite file, then a PostgreSQL database
 // of its own on the local server (the probe polls it over one connection, as an analyst's tool would).
-// Run: node --import=tsx bench/freshness.ts [--quick] [--probes N] [--freshness-only] [--rates R,R,...] [--backend sqlite|postgres]
+// Run: node --import=tsx bench/freshness.ts [--quick] [--probes N] [--freshness-only] [--rates R,R,...] [--cpu-prof DIR] [--backend sqlite|postgres]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -169,7 +169,10 @@ async function runOn(backend: Backend, argv: string[]): Promise<Numbers> {
     const probes = probesFlag >= 0 ? Number(argv[probesFlag + 1]) : quick ? 100 : 400;
     const [batch] = sim.addBatches(1);
     const students = sim.insertStudents(probes, { batchId: batch!.id });
-    child = spawn(process.execPath, [BIN, 'start', '--api', sim.apiUrl, '--students', sim.studentsPath, '--log', sim.logPath, '--warehouse', warehouse, '--api-poll-ms', '200'], {
+    // --cpu-prof DIR: a CPU profile of each of the pipeline's threads, written there when it stops.
+    const profFlag = argv.indexOf('--cpu-prof');
+    const prof = profFlag >= 0 ? ['--cpu-prof', `--cpu-prof-dir=${argv[profFlag + 1]}`] : [];
+    child = spawn(process.execPath, [...prof, BIN, 'start', '--api', sim.apiUrl, '--students', sim.studentsPath, '--log', sim.logPath, '--warehouse', warehouse, '--api-poll-ms', '200'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -233,7 +236,7 @@ async function runOn(backend: Backend, argv: string[]): Promise<Numbers> {
     // half a second of input and the backlog is gone within a second once the appender stops. A
     // pipeline that falls behind shows a lag growing with time and a drain as long as it.
     const ratesFlag = argv.indexOf('--rates');
-    const rates = ratesFlag >= 0 ? argv[ratesFlag + 1]!.split(',').map(Number) : quick ? [100_000, 300_000] : [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 700_000, 800_000];
+    const rates = ratesFlag >= 0 ? argv[ratesFlag + 1]!.split(',').map(Number) : quick ? [100_000, 300_000] : [100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 700_000, 800_000, 1_000_000, 1_200_000];
     const seconds = quick ? 3 : 10;
     let best = 0;
     for (const rate of rates) {
