@@ -24,7 +24,6 @@ export interface PgTarget {
   server: string;
 }
 
-
 /** A schema name batchboard creates and quotes without surprises: lower case, as PostgreSQL folds names. */
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 const SSLMODES = new Set(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']);

@@ -26,7 +26,6 @@ import { replaceAll, type PgSnapshotCounts, type PipelineOffsets } from './repla
 import { useMinLessons } from './min-lessons.ts';
 import * as SQL from './sql.ts';
 
-
 export interface PgOpenOptions {
   /** The pipeline this writer is: its offsets are its own, and a second writer of it is refused while this one lives. */
   pipeline: string;
