@@ -49,13 +49,31 @@ test('commit policy: under heavy load a commit waits a few ms for more instead o
   await waitFor(() => performance.now() - since > HEAVY_WINDOW_MS, { what: 'one measuring window' });
   p.begun();
   p.added(5_000_000);
-  await waitFor(() => commits() === 1, { what: 'the first commit' });
+  await nextTurn();
+  t.is(commits(), 1, 'the first commit, at the next turn');
   t.true(p.underHeavyLoad, 'measured as heavy');
   p.begun();
   p.added(1);
   await nextTurn();
   t.is(commits(), 1, 'the next commit did not come at the next turn');
   await waitFor(() => commits() === 2, { what: 'the spaced commit' });
+});
+
+test('commit policy: after heavy load, a record that comes a whole measuring window after the last commit commits at the next turn', async (t) => {
+  const { p, commits } = policy({ maxMs: 60_000, maxRecords: 10_000_000 });
+  const since = performance.now();
+  await waitFor(() => performance.now() - since > HEAVY_WINDOW_MS, { what: 'one measuring window' });
+  p.begun();
+  p.added(5_000_000);
+  await nextTurn();
+  t.true(p.underHeavyLoad, 'measured as heavy');
+  const committed = performance.now();
+  await waitFor(() => performance.now() - committed > HEAVY_WINDOW_MS, { what: 'a quiet measuring window' });
+  p.begun();
+  p.added(1);
+  t.false(p.underHeavyLoad, 'the load is over');
+  await nextTurn();
+  t.is(commits(), 2, 'committed at the next turn');
 });
 
 const ack = (source: Committed['source'], pos: number): Committed =>
