@@ -1,6 +1,6 @@
 // The Aggregator's named parts, each alone: the group-commit policy, the acks to the sources, the
 // rate meter; and the one helper every actor checks its args with.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CommitPolicy, HEAVY_WINDOW_MS } from '../../src/actors/commit-policy.ts';
 import { Acks } from '../../src/actors/acks.ts';
@@ -42,16 +42,21 @@ test('commit policy: a transaction holding maxRecords, or open maxMs, commits at
   t.is(old.commits(), 1, 'open maxMs (0 here)');
 });
 
-test('commit policy: under heavy load a commit waits a few ms for more instead of the next turn', async (t) => {
-  const { p, commits } = policy({ maxMs: 60_000, maxRecords: 10_000_000 });
-  // Far more than 200 records per ms over a whole measuring window.
+/** A policy that has just committed far more than 200 records per ms over a whole measuring window. */
+async function heavy(t: ExecutionContext) {
+  const r = policy({ maxMs: 60_000, maxRecords: 10_000_000 });
   const since = performance.now();
   await waitFor(() => performance.now() - since > HEAVY_WINDOW_MS, { what: 'one measuring window' });
-  p.begun();
-  p.added(5_000_000);
+  r.p.begun();
+  r.p.added(5_000_000);
   await nextTurn();
-  t.is(commits(), 1, 'the first commit, at the next turn');
-  t.true(p.underHeavyLoad, 'measured as heavy');
+  t.is(r.commits(), 1, 'the first commit, at the next turn');
+  t.true(r.p.underHeavyLoad, 'measured as heavy');
+  return r;
+}
+
+test('commit policy: under heavy load a commit waits a few ms for more instead of the next turn', async (t) => {
+  const { p, commits } = await heavy(t);
   p.begun();
   p.added(1);
   await nextTurn();
@@ -60,13 +65,7 @@ test('commit policy: under heavy load a commit waits a few ms for more instead o
 });
 
 test('commit policy: after heavy load, a record that comes a whole measuring window after the last commit commits at the next turn', async (t) => {
-  const { p, commits } = policy({ maxMs: 60_000, maxRecords: 10_000_000 });
-  const since = performance.now();
-  await waitFor(() => performance.now() - since > HEAVY_WINDOW_MS, { what: 'one measuring window' });
-  p.begun();
-  p.added(5_000_000);
-  await nextTurn();
-  t.true(p.underHeavyLoad, 'measured as heavy');
+  const { p, commits } = await heavy(t);
   const committed = performance.now();
   await waitFor(() => performance.now() - committed > HEAVY_WINDOW_MS, { what: 'a quiet measuring window' });
   p.begun();
