@@ -8,7 +8,7 @@ import { WarehouseError } from '../errors.ts';
 import type { PgTarget } from './url.ts';
 import { connect } from './connect.ts';
 import { classify, oneLine, pgFault, where } from './errors.ts';
-import { generationOf, holderText, pipelineRow } from './pipelines.ts';
+import { generationOf, holderText, pipelineRow, tryLock } from './pipelines.ts';
 
 /** The writer's options (PgOpenOptions, documented there) that the connection reads. */
 export interface ConnectionOptions {
@@ -90,8 +90,7 @@ export class WriterConnection {
       let c: pg.Client | null = null;
       try {
         c = await connect(this.target, { raw: true, timeoutMs: 5_000, applicationName: `batchboard ${this.pipeline}`.slice(0, 63) });
-        const got = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${this.pipelineLock}) AS ok`);
-        if (got.rows[0]?.ok === true) {
+        if (await tryLock(c, this.pipelineLock)) {
           const generation = await generationOf(c);
           if (generation !== this.generation) {
             await c.end().catch(() => {});

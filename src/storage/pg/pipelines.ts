@@ -24,6 +24,12 @@ export async function lockKeys(c: pg.Client, t: PgTarget, pipeline: string): Pro
   return { write: row.w, pipeline: row.p };
 }
 
+/** Takes the session-level advisory lock `key` (an SQL literal, Keys) when it is free: whether it was. */
+export async function tryLock(c: pg.Client, key: string): Promise<boolean> {
+  const got = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${key}) AS ok`);
+  return got.rows[0]?.ok === true;
+}
+
 export interface PipelineRow {
   name: string;
   sources: string;
@@ -48,8 +54,7 @@ export async function refuseSameSources(c: pg.Client, t: PgTarget, pipeline: str
   ]);
   for (const row of same.rows) {
     const k = (await lockKeys(c, t, row.name)).pipeline;
-    const got = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${k}) AS ok`);
-    if (got.rows[0]?.ok === true) {
+    if (await tryLock(c, k)) {
       await c.query(`SELECT pg_advisory_unlock(${k})`);
       continue;
     }

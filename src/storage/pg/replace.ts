@@ -11,7 +11,7 @@ import { WarehouseError } from '../errors.ts';
 import { pgFault } from './errors.ts';
 import { prepareTx } from './prepare.ts';
 import { completionChunks, copyIn, copyRows, copyValue } from './copy.ts';
-import { holderText, lockKeys, pipelineRow } from './pipelines.ts';
+import { holderText, lockKeys, pipelineRow, tryLock } from './pipelines.ts';
 import { insertRejected } from './apply.ts';
 import type { WriterConnection } from './connection.ts';
 import * as SQL from './sql.ts';
@@ -57,8 +57,7 @@ export async function replaceAll(
     const names = (await c.query<{ name: string }>('SELECT name FROM pipelines WHERE name <> $1 ORDER BY name', [conn.pipeline])).rows.map((r) => r.name);
     for (const name of names) {
       const k = (await lockKeys(c, conn.target, name)).pipeline;
-      const got = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${k}) AS ok`);
-      if (got.rows[0]?.ok !== true) {
+      if (!(await tryLock(c, k))) {
         const row = await pipelineRow(c, name);
         throw new WarehouseError(`pipeline ${name} is writing warehouse ${conn.shown} (${holderText(row)}): stop it before a rebuild`);
       }

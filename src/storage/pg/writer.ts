@@ -19,7 +19,7 @@ import { connect } from './connect.ts';
 import { pgFault } from './errors.ts';
 import { checkCreatable, createSchema, inspectSchema, migrate, PG_SCHEMA_VERSION } from './schema.ts';
 import { isEmptyTx, prepareTx } from './prepare.ts';
-import { generationOf, holderText, lockKeys, pipelineRow, refuseSameSources, type Keys } from './pipelines.ts';
+import { generationOf, holderText, lockKeys, pipelineRow, refuseSameSources, tryLock, type Keys } from './pipelines.ts';
 import { WriterConnection } from './connection.ts';
 import { applyTx } from './apply.ts';
 import { replaceAll, type PgSnapshotCounts, type PipelineOffsets } from './replace.ts';
@@ -80,9 +80,9 @@ export class PgWarehouse implements WarehouseWriter {
       const found = await inspectSchema(c, t, 'writes');
       if (found.kind === 'empty') await checkCreatable(c, t, found.schemaExists);
       const keys = await lockKeys(c, t, opts.pipeline);
-      const got = await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${keys.pipeline}) AS ok`);
+      const locked = await tryLock(c, keys.pipeline);
       const row = found.kind === 'warehouse' ? await pipelineRow(c, opts.pipeline) : undefined;
-      if (got.rows[0]?.ok !== true) {
+      if (!locked) {
         throw new WarehouseError(
           `pipeline ${opts.pipeline} is already writing warehouse ${t.shown} (${holderText(row)}): stop it first, or name this one otherwise`,
         );
